@@ -1,0 +1,100 @@
+"""Linear classifiers and k-NN distances (CS231n assignment 1).
+
+The L2 term is ``reg * sum(W**2)``, so its gradient is ``2 * reg * W`` (not ``0.5 * reg``).
+"""
+import numpy as np
+
+from . import _validate as v
+from .layers import softmax_loss, svm_loss
+
+
+def _classifier_args(W, X, y):
+    W = v.floats("W", W, ndim=2)
+    X = v.floats("X", X, ndim=2)
+    if X.shape[1] != W.shape[0]:
+        raise ValueError(f"X's columns must match W's rows, got X {X.shape} and W {W.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"X must hold at least one sample, got shape {X.shape}")
+    y = v.labels("y", y, X.shape[0], W.shape[1])
+    return W, X, y
+
+
+def softmax_loss_naive(W, X, y, reg):
+    """Softmax (cross-entropy) loss of scores X @ W with explicit loops over samples and classes.
+
+    W: (D, C), X: (N, D), y: (N,) in [0, C). Returns (loss, dW): mean cross-entropy + reg * sum(W**2).
+    torch: ``F.cross_entropy(X @ W, y) + reg * (W * W).sum()``.
+    """
+    W, X, y = _classifier_args(W, X, y)
+    n, num_classes = X.shape[0], W.shape[1]
+    loss = 0.0
+    dW = np.zeros_like(W)
+    for i in range(n):
+        scores = X[i] @ W
+        scores = scores - scores.max()
+        probs = np.exp(scores) / np.exp(scores).sum()
+        loss -= np.log(probs[y[i]])
+        for k in range(num_classes):
+            dW[:, k] += (probs[k] - (k == y[i])) * X[i]
+    loss = loss / n + reg * np.sum(W * W)
+    dW = dW / n + 2 * reg * W
+    return W.dtype.type(loss), dW
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    """softmax_loss_naive without loops: ``softmax_loss(X @ W, y)`` plus the L2 term."""
+    W, X, y = _classifier_args(W, X, y)
+    loss, dscores = softmax_loss(X @ W, y)
+    return W.dtype.type(loss + reg * np.sum(W * W)), X.T @ dscores + 2 * reg * W
+
+
+def svm_loss_naive(W, X, y, reg):
+    """Multiclass SVM (hinge, margin 1) loss of scores X @ W with explicit loops.
+
+    Returns (loss, dW): ``mean_i sum_{j != y_i} max(0, s_j - s_{y_i} + 1) + reg * sum(W**2)``;
+    a margin of exactly 0 adds no gradient.
+    """
+    W, X, y = _classifier_args(W, X, y)
+    n, num_classes = X.shape[0], W.shape[1]
+    loss = 0.0
+    dW = np.zeros_like(W)
+    for i in range(n):
+        scores = X[i] @ W
+        for j in range(num_classes):
+            if j == y[i]:
+                continue
+            margin = scores[j] - scores[y[i]] + 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    loss = loss / n + reg * np.sum(W * W)
+    dW = dW / n + 2 * reg * W
+    return W.dtype.type(loss), dW
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    """svm_loss_naive without loops: ``svm_loss(X @ W, y)`` plus the L2 term."""
+    W, X, y = _classifier_args(W, X, y)
+    loss, dscores = svm_loss(X @ W, y)
+    return W.dtype.type(loss + reg * np.sum(W * W)), X.T @ dscores + 2 * reg * W
+
+
+def compute_distances(X, Y):
+    """Euclidean distances between the rows of X (N, D) and Y (M, D); returns dists (N, M).
+
+    Uses ``|x|^2 + |y|^2 - 2 x.y`` (one matrix product) and recomputes from the differences every
+    pair where that expansion cancels badly (squared distance below 1/16 of ``|x|^2 + |y|^2``), so
+    identical rows give exactly 0, close rows keep their relative accuracy, and nothing is NaN.
+    torch: ``torch.cdist(X, Y, p=2, compute_mode='donot_use_mm_for_euclid_dist')``.
+    """
+    X = v.floats("X", X, ndim=2)
+    Y = v.floats("Y", Y, ndim=2)
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"X and Y must have the same number of columns, got X {X.shape} and Y {Y.shape}")
+    xx = (X * X).sum(axis=1)[:, None]
+    yy = (Y * Y).sum(axis=1)[None, :]
+    sq = np.maximum(xx + yy - 2 * (X @ Y.T), 0)
+    i, j = np.nonzero(sq * 16 < xx + yy)
+    sq[i, j] = ((X[i] - Y[j]) ** 2).sum(axis=1)
+    return np.sqrt(sq)

@@ -1,0 +1,122 @@
+"""Fully connected layers, ReLU, the two classification losses and dropout (CS231n ``layers.py``).
+
+Every forward returns ``(out, cache)``; its backward takes ``(dout, cache)``. Arrays keep their
+floating dtype (float32 in, float32 out) and are never modified in place.
+"""
+import numpy as np
+
+from . import _validate as v
+
+
+def affine_forward(x, w, b):
+    """``out = x.reshape(N, D) @ w + b``.
+
+    x: (N, d1, ..., dk) with D = d1*...*dk; w: (D, M); b: (M,). Returns out (N, M).
+    torch: ``F.linear(x.reshape(N, -1), w.T, b)`` (torch stores the weight as (M, D)).
+    """
+    x = v.floats("x", x, min_ndim=1)
+    w = v.floats("w", w, ndim=2)
+    b = v.floats("b", b, ndim=1)
+    x2 = x.reshape(x.shape[0], -1)
+    v.shape("w", w, (x2.shape[1], w.shape[1]), f" (rows = prod(x.shape[1:]) of x {x.shape})")
+    v.shape("b", b, (w.shape[1],), f" (columns of w {w.shape})")
+    out = x2 @ w + b
+    return out, (x, w)
+
+
+def affine_backward(dout, cache):
+    """Gradients of affine_forward: dx (x.shape), dw (D, M), db (M,)."""
+    x, w = cache
+    dout = v.floats("dout", dout, ndim=2)
+    v.shape("dout", dout, (x.shape[0], w.shape[1]), " (the forward's output)")
+    x2 = x.reshape(x.shape[0], -1)
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x2.T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db
+
+
+def relu_forward(x):
+    """``max(x, 0)`` elementwise; any shape."""
+    x = v.floats("x", x)
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout, cache):
+    """``dout`` where the input was > 0, else 0: the gradient at exactly 0 is 0, as in torch."""
+    x = cache
+    dout = v.floats("dout", dout)
+    v.shape("dout", dout, x.shape, " (the forward's input)")
+    return np.where(x > 0, dout, 0).astype(dout.dtype, copy=False)
+
+
+def _scores_and_labels(x, y):
+    x = v.floats("x", x, ndim=2)
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"x must have at least one row and one class, got shape {x.shape}")
+    return x, v.labels("y", y, x.shape[0], x.shape[1])
+
+
+def softmax_loss(x, y):
+    """Mean cross-entropy of scores x (N, C) against labels y (N,) in [0, C); returns (loss, dx).
+
+    Computed through log-sum-exp after subtracting each row's maximum, so scores around 1e4
+    stay finite. torch: ``F.cross_entropy(x, y)`` (reduction 'mean').
+    """
+    x, y = _scores_and_labels(x, y)
+    n = x.shape[0]
+    rows = np.arange(n)
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[rows, y].mean()
+    dx = np.exp(log_probs)
+    dx[rows, y] -= 1
+    dx /= n
+    return x.dtype.type(loss), dx
+
+
+def svm_loss(x, y):
+    """Multiclass hinge loss with margin 1: ``sum_{j != y} max(0, x_j - x_y + 1)``, averaged over N.
+
+    A margin of exactly 0 contributes no gradient (torch's convention). torch:
+    ``F.multi_margin_loss(x, y, margin=1)`` divides by C as well as by N; this loss does not.
+    """
+    x, y = _scores_and_labels(x, y)
+    n = x.shape[0]
+    rows = np.arange(n)
+    margins = np.maximum(0, x - x[rows, y][:, None] + 1)
+    margins[rows, y] = 0
+    loss = margins.sum() / n
+    active = (margins > 0).astype(x.dtype)
+    active[rows, y] = -active.sum(axis=1)
+    dx = active / n
+    return x.dtype.type(loss), dx
+
+
+def dropout_forward(x, dropout_param):
+    """Inverted dropout: keep each element with probability p and scale the kept ones by 1/p.
+
+    dropout_param: 'p' = probability of KEEPING an element (torch's p is the drop probability),
+    'mode' = 'train' | 'test' (test mode is the identity), optional 'seed' for a reproducible mask
+    (a local generator; numpy's global random state is left alone). x: any shape.
+    """
+    x = v.floats("x", x)
+    p = dropout_param.get("p")
+    mode = v.choice("dropout_param['mode']", dropout_param.get("mode"), {"train", "test"})
+    if mode == "test":
+        return x.copy(), (mode, None)
+    if p is None or not 0 < p <= 1:
+        raise ValueError(f"dropout_param['p'] (keep probability) must be in (0, 1], got {p!r}")
+    rng = np.random.default_rng(dropout_param.get("seed"))
+    mask = (rng.random(x.shape) < p).astype(x.dtype) / x.dtype.type(p)
+    return x * mask, (mode, mask)
+
+
+def dropout_backward(dout, cache):
+    """dx = dout * mask / p with the forward's own mask; the identity in test mode."""
+    mode, mask = cache
+    dout = v.floats("dout", dout)
+    if mode == "test":
+        return dout.copy()
+    v.shape("dout", dout, mask.shape, " (the forward's input)")
+    return dout * mask
