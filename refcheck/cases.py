@@ -1,0 +1,173 @@
+"""Deterministic cases: a case id fully determines its inputs.
+
+A case id reads ``<dtype>-<token>[-<size>=<value>...][-simple]``, for example ``float32-seed3``,
+``float64-ties`` or ``float32-seed3-N=1-D=2-simple``:
+- the token is ``seed<k>`` (a randomized case) or the name of one of the generator's edge cases;
+- the random stream is seeded from the generator's name and the token (never drawn at collection
+  time), so every process, worker and run builds the same arrays;
+- size overrides replace the sizes drawn from that stream (the shrinker writes them), and
+  ``simple`` draws small integers instead of normal values, which keeps reports readable.
+Values are drawn in float64 and rounded to the case's dtype, so the float32 and float64 cases of
+one token hold the same numbers.
+"""
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DTYPES = ("float64", "float32")
+PROFILES = {"quick": 20, "thorough": 100}
+PROFILE_ENV = "REFCHECK_PROFILE"
+
+
+def seeds_for(profile=None):
+    """Randomized cases per dtype for a profile name (default: $REFCHECK_PROFILE or 'quick')."""
+    name = profile or os.environ.get(PROFILE_ENV) or "quick"
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+@dataclass(frozen=True)
+class Case:
+    dtype: str
+    token: str
+    overrides: tuple = ()
+    simple: bool = False
+
+    @property
+    def id(self):
+        parts = [self.dtype, self.token, *(f"{k}={v}" for k, v in self.overrides)]
+        return "-".join(parts + ["simple"] * self.simple)
+
+    @property
+    def seed(self):
+        return int(self.token[4:]) if re.fullmatch(r"seed\d+", self.token) else None
+
+    def with_(self, overrides=None, simple=None):
+        """A copy with some sizes overridden (merged into the existing overrides) or simple set."""
+        merged = dict(self.overrides)
+        merged.update(overrides or {})
+        return Case(self.dtype, self.token, tuple(sorted(merged.items())),
+                    self.simple if simple is None else simple)
+
+    @classmethod
+    def parse(cls, text):
+        parts = text.split("-")
+        if len(parts) < 2 or parts[0] not in DTYPES:
+            raise ValueError(f"bad case id {text!r}: expected <dtype>-<seedK|edge>[-<size>=<n>...][-simple], "
+                             f"dtype one of {', '.join(DTYPES)}")
+        simple = parts[-1] == "simple"
+        rest = parts[2:len(parts) - simple]
+        overrides = []
+        for part in rest:
+            m = re.fullmatch(r"([A-Za-z_][A-Za-z_0-9]*)=(\d+)", part)
+            if not m:
+                raise ValueError(f"bad size override {part!r} in case id {text!r}")
+            overrides.append((m.group(1), int(m.group(2))))
+        return cls(parts[0], parts[1], tuple(sorted(overrides)), simple)
+
+
+class Invalid(ValueError):
+    """The requested sizes do not make a case for this generator."""
+
+
+@dataclass
+class Inputs:
+    args: dict                  # positional arguments of the forward call, by contract name
+    douts: dict                 # upstream gradients for the backward call, by contract name
+    sizes: dict                 # the sizes the case was built from
+    extreme: bool = False       # extreme inputs: non-finite results there only warn
+    meta: dict = field(default_factory=dict)   # generator notes the oracle may read (never the impl)
+
+
+class Context:
+    """What a generator function sees: its sizes as attributes, the edge name, and value helpers."""
+
+    def __init__(self, rng, dtype, sizes, edge, simple):
+        self.rng, self.dtype, self.sizes, self.edge, self.simple = rng, np.dtype(dtype), sizes, edge, simple
+        self.extreme = False
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["sizes"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def cast(self, values):
+        return np.asarray(values, dtype=np.float64).astype(self.dtype)
+
+    def randn(self, *shape, scale=1.0):
+        """Normal values times scale; small integers in [-3, 3] (times scale) for simple cases."""
+        if self.simple:
+            return self.cast(self.rng.integers(-3, 4, size=shape) * scale)
+        return self.cast(self.rng.standard_normal(shape) * scale)
+
+    grad = randn  # upstream gradients: random, never all ones
+
+    def uniform(self, low, high, *shape):
+        if self.simple:
+            return self.cast(self.rng.integers(int(np.ceil(low)), int(np.floor(high)) + 1, size=shape))
+        return self.cast(self.rng.uniform(low, high, size=shape))
+
+    def nonzero(self, *shape):
+        """Values bounded away from zero (|v| >= 0.25), e.g. where a zero would hide a dropped unit."""
+        v = self.randn(*shape)
+        return np.where(np.abs(v) < 0.25, np.copysign(0.25, v) + v, v).astype(self.dtype)
+
+    def labels(self, n, num_classes, shape=None):
+        return self.rng.integers(0, num_classes, size=(n,) if shape is None else shape)
+
+
+class Gen:
+    """An input generator: sizes drawn from inclusive ranges, then ``fn(context)`` builds the inputs.
+
+    ``fn`` returns ``(args, douts)`` (two dicts) and may read ``context.edge``; ``edges`` maps each
+    edge-case name to the sizes it pins (an empty dict when ``fn`` handles the edge itself).
+    Every combination of sizes inside the ranges must make a valid case.
+    """
+
+    def __init__(self, fn, sizes, edges):
+        self.fn, self.name, self.sizes, self.edges = fn, fn.__name__, sizes, edges
+        for edge in edges:
+            if not re.fullmatch(r"[a-z][a-z_]*", edge) or edge.startswith("seed"):
+                raise ValueError(f"edge name {edge!r} must be lowercase letters and underscores")
+
+    def __call__(self, case):
+        is_edge = case.seed is None
+        if is_edge and case.token not in self.edges:
+            raise Invalid(f"{self.name} has no edge case {case.token!r} (edges: {', '.join(self.edges)})")
+        rng = np.random.default_rng(zlib.crc32(f"{self.name}:{case.token}".encode()))
+        sizes = {k: int(rng.integers(lo, hi + 1)) for k, (lo, hi) in self.sizes.items()}
+        if is_edge:
+            sizes.update(self.edges[case.token])
+        for k, value in case.overrides:
+            if k not in self.sizes:
+                raise Invalid(f"{self.name} has no size {k!r} (sizes: {', '.join(self.sizes)})")
+            lo, hi = self.sizes[k]
+            if not lo <= value <= hi:
+                raise Invalid(f"size {k}={value} is outside {self.name}'s range [{lo}, {hi}]")
+            sizes[k] = value
+        ctx = Context(rng, case.dtype, sizes, case.token if is_edge else None, case.simple)
+        args, douts = self.fn(ctx)
+        return Inputs(args, douts, sizes, ctx.extreme, ctx.__dict__.get("meta", {}))
+
+    def variant(self, **sizes):
+        """The same generator (same name, so the same random streams) with some size ranges
+        replaced; edges that pin a size outside the new ranges are dropped."""
+        ranges = {**self.sizes, **sizes}
+        edges = {name: pins for name, pins in self.edges.items()
+                 if all(ranges[k][0] <= v <= ranges[k][1] for k, v in pins.items())}
+        return Gen(self.fn, ranges, edges)
+
+    def cases(self, seeds):
+        """The randomized cases (``seeds`` per dtype) followed by the edge cases, for every dtype."""
+        return ([Case(dt, f"seed{i}") for dt in DTYPES for i in range(seeds)]
+                + [Case(dt, edge) for dt in DTYPES for edge in self.edges])
+
+
+def generator(edges=None, **sizes):
+    """Decorator: ``@generator(N=(1, 8), D=(1, 10), edges={"one_sample": {"N": 1}})``."""
+    return lambda fn: Gen(fn, sizes, edges or {})

@@ -1,0 +1,156 @@
+"""``refcheck PATH``: verify a module's functions against the PyTorch oracles.
+
+Exit status: 0 when every function found passes, 1 when any fails or errors, 2 for a usage or
+import problem.
+"""
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from .cases import PROFILES, Case, seeds_for
+
+STATUS_LABEL = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "missing": "missing"}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="refcheck", description="Check a module's implementations of the refimpl contract "
+        "(CS231n names and signatures) against PyTorch, function by function.")
+    p.add_argument("path", help="a .py file or an importable module name")
+    p.add_argument("--json", metavar="FILE", help="also write the verdicts as JSON to FILE")
+    p.add_argument("--only", metavar="NAME,...", help="check only these functions")
+    p.add_argument("--case", metavar="ID", help="run one case (as printed in a repro line) and show it")
+    p.add_argument("--seeds", type=int, metavar="N", help="randomized cases per dtype (overrides --profile)")
+    p.add_argument("--profile", choices=sorted(PROFILES),
+                   help="quick (20 seeds, default) or thorough (100); also $REFCHECK_PROFILE")
+    p.add_argument("-n", dest="workers", type=int, default=1, metavar="WORKERS",
+                   help="check functions in this many processes (default 1)")
+    p.add_argument("--strict", action="store_true", help="warnings count as failures")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="time limit per call of the implementation (default 20)")
+    p.add_argument("--no-shrink", action="store_true", help="report the first failing case as found")
+    return p.parse_args(argv)
+
+
+class Usage(Exception):
+    pass
+
+
+def select(only):
+    from .registry import ROWS
+    if not only:
+        return list(ROWS)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ROWS]
+    if unknown:
+        raise Usage(f"unknown function(s) {', '.join(unknown)}; the contract's functions are: "
+                    + ", ".join(ROWS))
+    return names
+
+
+_worker_impl = None
+
+
+def _make_impl(path, timeout):
+    from .engine import DEFAULT_TIMEOUT, Implementation
+    from .loader import load
+    return Implementation(load(path), path, timeout or DEFAULT_TIMEOUT)
+
+
+def _init_worker(path, timeout):
+    global _worker_impl
+    _worker_impl = _make_impl(path, timeout)
+
+
+def _check_in_worker(job):
+    from .engine import check_function
+    name, cases, strict, minimize = job
+    return check_function(_worker_impl, name, cases, strict, minimize)
+
+
+def table_row(r):
+    worst = "" if r.status == "missing" or not r.cases else f"{r.worst:9.3g}"
+    hint = r.hint or ("; ".join(r.warnings) and f"warning: {'; '.join(r.warnings)}")
+    return f"{r.name:28} {STATUS_LABEL[r.status]:8} {r.cases:5} {worst:>9}  {hint or ''}"
+
+
+def to_json(path, reports):
+    summary = {s: sum(r.status == s for r in reports) for s in ("pass", "fail", "error", "missing")}
+    functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
+                          "message": r.message, "repro": r.repro, "hint": r.hint,
+                          "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4)}
+                 for r in reports}
+    return {"implementation": path, "functions": functions, "summary": summary}
+
+
+def run_one_case(impl, names, case_id):
+    from . import engine, hints
+    from .registry import ROWS
+    case = Case.parse(case_id)
+    bad = False
+    for name in names:
+        checked = engine.check_case(impl, ROWS[name], case)
+        status = checked.outcome.status
+        if status == "pass":
+            extra = f"; warnings: {'; '.join(checked.outcome.warnings)}" if checked.outcome.warnings else ""
+            print(f"{name} passes case {case.id} (worst error {checked.outcome.worst:.3g} of the "
+                  f"tolerance){extra}\n  inputs: {engine.describe_inputs(checked.inputs)}")
+        else:
+            bad = True
+            hint = hints.find(ROWS[name], checked) if status == "fail" else None
+            print(engine.case_report(name, checked, impl.label, hint))
+    return 1 if bad else 0
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from .loader import ImportProblem
+    try:
+        names = select(args.only)
+        seeds = args.seeds if args.seeds is not None else seeds_for(args.profile)
+        impl = _make_impl(args.path, args.timeout)
+    except (Usage, ImportProblem, ValueError) as exc:
+        print(f"refcheck: {exc}", file=sys.stderr)
+        return 2
+    if args.case:
+        try:
+            return run_one_case(impl, names, args.case)
+        except ValueError as exc:
+            print(f"refcheck: {exc}", file=sys.stderr)
+            return 2
+
+    from .engine import check_function
+    from .registry import ROWS
+    jobs = [(n, ROWS[n].gen.cases(seeds), args.strict, not args.no_shrink) for n in names]
+    print(f"refcheck {args.path}: {len(names)} functions, {seeds} randomized cases per dtype "
+          f"(float64, float32) plus edge cases", file=sys.stderr)
+    print(f"{'function':28} {'status':8} {'cases':>5} {'worst/tol':>9}  hint")
+    start = time.perf_counter()
+    reports = []
+    if args.workers > 1:
+        with ProcessPoolExecutor(args.workers, initializer=_init_worker,
+                                 initargs=(args.path, args.timeout)) as pool:
+            for report in pool.map(_check_in_worker, jobs):
+                reports.append(report)
+                print(table_row(report), flush=True)
+    else:
+        for name, cases, strict, minimize in jobs:
+            reports.append(check_function(impl, name, cases, strict, minimize))
+            print(table_row(reports[-1]), flush=True)
+
+    problems = [r for r in reports if r.status in ("fail", "error")]
+    for r in problems:
+        print("\n" + r.message)
+    summary = to_json(args.path, reports)["summary"]
+    print(f"\n{summary['pass']} pass, {summary['fail']} fail, {summary['error']} error, "
+          f"{summary['missing']} missing ({time.perf_counter() - start:.1f} s)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(to_json(args.path, reports), f, indent=2)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

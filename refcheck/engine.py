@@ -1,0 +1,251 @@
+"""The engine: check one case, or one function over its cases, against the oracle.
+
+The implementation under test is a parameter everywhere: ``Implementation`` wraps a module in this
+process (``refcheck.isolate`` provides one that runs it in a worker process). ``make test`` runs
+this engine on refimpl; ``refcheck`` and ``pytest --impl`` run it on a user's module.
+"""
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import hints
+from .calls import Malformed, Run
+from .cases import Invalid
+from .judge import Outcome, judge
+from .registry import ROWS
+
+DEFAULT_TIMEOUT = 20.0  # seconds per call of the implementation
+
+
+class Timeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds):
+    """Interrupt Python code that runs longer than ``seconds`` (main thread only; see isolate for
+    code stuck in C)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise Timeout(f"did not return within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def describe_exception(exc, user_file=None):
+    """``Type: message (file:line in function)`` at the frame that matters most: the deepest one in
+    the implementation's file, else the deepest one outside refcheck."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = os.path.dirname(__file__)
+    mine = [f for f in frames if user_file and os.path.abspath(f.filename) == user_file]
+    outside = [f for f in frames if not os.path.abspath(f.filename).startswith(own)]
+    where = (mine or outside or frames or [None])[-1]
+    text = f"{type(exc).__name__}: {exc}".strip()
+    if where is not None:
+        text += f" ({os.path.basename(where.filename)}:{where.lineno} in {where.name})"
+    return text
+
+
+class Implementation:
+    """A module under test, called in this process."""
+
+    def __init__(self, module, label=None, timeout=DEFAULT_TIMEOUT):
+        self.module, self.timeout = module, timeout
+        self.label = label or module.__name__
+        path = getattr(module, "__file__", None)
+        self.file = os.path.abspath(path) if path else None
+
+    def defines(self, name):
+        return callable(getattr(self.module, name, None))
+
+    def execute(self, row, inputs):
+        """Run the row's call; returns a Run or an error message."""
+        try:
+            with time_limit(self.timeout), np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return row.call(lambda name: getattr(self.module, name), inputs)
+        except Malformed as exc:
+            return str(exc)
+        except Timeout as exc:
+            return f"{row.name} {exc}"
+        except Exception as exc:  # noqa: BLE001 - whatever the implementation raises is an error verdict
+            return describe_exception(exc, self.file)
+
+
+@dataclass
+class Checked:
+    """One case, checked: its outcome plus what was needed to produce it (for hints and reports)."""
+    case: object
+    outcome: Outcome
+    inputs: object = None
+    run: Run = None
+
+
+def check_case(impl, row, case):
+    absent = [n for n in row.call.needs if not impl.defines(n)]
+    if row.name in absent:
+        return Checked(case, Outcome("missing", f"{row.name} is not defined"))
+    if absent:
+        return Checked(case, Outcome("error", f"{row.name} needs {', '.join(absent)}, which the module "
+                                              f"does not define"))
+    inputs = row.gen(case)
+    run = impl.execute(row, inputs)
+    if isinstance(run, str):
+        return Checked(case, Outcome("error", run), inputs)
+    expected = row.expected(inputs)
+    return Checked(case, judge(row.name, case, inputs, run, expected, row.call.keys(expected)), inputs, run)
+
+
+def describe_inputs(inputs):
+    """``x (3, 4) float32, bn_param {mode: 'train', running_mean (4,)}, ...``"""
+    def one(value):
+        if hasattr(value, "shape") and hasattr(value, "dtype"):
+            return f"{tuple(value.shape)} {value.dtype}"
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k}: {one(v)}" for k, v in value.items()) + "}"
+        return repr(value)
+    items = {**inputs.args, **inputs.douts}
+    return ", ".join(f"{k} {one(v)}" for k, v in items.items())
+
+
+def repro_command(impl_label, name, case):
+    if shutil.which("refcheck"):
+        exe = "refcheck"
+    else:
+        python = os.path.relpath(sys.executable)
+        exe = f"{sys.executable if python.startswith('..') else python} -m refcheck"
+    return f"{exe} {impl_label} --only {name} --case {case.id}"
+
+
+def case_report(name, checked, impl_label, hint=None):
+    """What a failing case shows: what, where, how far, the inputs, a hint and the repro."""
+    lines = [f"{name} {checked.outcome.status}s on case {checked.case.id}"]
+    lines += ["  " + line for line in checked.outcome.message.splitlines()]
+    if checked.inputs is not None:
+        lines.append(f"  inputs: {describe_inputs(checked.inputs)}")
+    if hint:
+        lines.append(f"  hint: {hint}")
+    lines.append(f"  repro: {repro_command(impl_label, name, checked.case)}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Report:
+    """A function's verdict (the JSON fields of `refcheck --json`)."""
+    name: str
+    status: str                     # pass | fail | error | missing
+    cases: int = 0
+    failed: int = 0
+    message: str = ""
+    repro: str = ""
+    hint: str = None
+    warnings: list = field(default_factory=list)
+    worst: float = 0.0              # largest error / allowed among compared elements
+    seconds: float = 0.0
+
+
+def shrink(impl, row, checked, budget=150):
+    """A smaller case that still fails the same way: each size pushed towards the bottom of its
+    range, then values made simple (small integers). At most ``budget`` cases are tried."""
+    best, status, tried = checked, checked.outcome.status, 0
+    improved = True
+    while improved and tried < budget:
+        improved = False
+        sizes = best.inputs.sizes if best.inputs else {}
+        for key, (low, _) in row.gen.sizes.items():
+            current = sizes.get(key, low)
+            for value in sorted({low, (low + current) // 2, current - 1}):
+                if value >= current or tried >= budget:
+                    continue
+                tried += 1
+                try:
+                    trial = check_case(impl, row, best.case.with_({key: value}))
+                except Invalid:
+                    continue
+                if trial.outcome.status == status:
+                    best, improved = trial, True
+                    break
+    if not best.case.simple and tried < budget:
+        trial = check_case(impl, row, best.case.with_(simple=True))
+        if trial.outcome.status == status:
+            best = trial
+    return _without_noop_overrides(row, best)
+
+
+def _same_inputs(a, b):
+    def flat(inputs):
+        return list({**inputs.args, **inputs.douts}.values())
+    return all(np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y
+               for x, y in zip(flat(a), flat(b)))
+
+
+def _without_noop_overrides(row, checked):
+    """Drop the size overrides that do not change the inputs, so the case id stays short."""
+    case = checked.case
+    for key, _ in checked.case.overrides:
+        trimmed = type(case)(case.dtype, case.token, tuple(kv for kv in case.overrides if kv[0] != key),
+                             case.simple)
+        try:
+            if _same_inputs(row.gen(trimmed), checked.inputs):
+                case = trimmed
+        except Invalid:
+            pass
+    checked.case = case
+    return checked
+
+
+def check_function(impl, name, cases, strict=False, minimize=True):
+    """Check ``name`` on every case and summarize: the first failure, shrunk, with a hint and repro."""
+    row = ROWS[name]
+    start = time.perf_counter()
+    report = Report(name, "pass")
+    failures, compared = [], 0
+    for case in cases:
+        checked = check_case(impl, row, case)
+        outcome = checked.outcome
+        if outcome.status == "missing":
+            return Report(name, "missing", message=outcome.message)
+        report.cases += 1
+        compared += outcome.compared
+        for w in outcome.warnings:
+            if w not in report.warnings:
+                report.warnings.append(w)
+        if outcome.status == "pass":
+            report.worst = max(report.worst, outcome.worst)
+        else:
+            failures.append(checked)
+    if failures:
+        report.failed = len(failures)
+        first = next((f for f in failures if f.outcome.status == "error"), failures[0])
+        if minimize:
+            first = shrink(impl, row, first)
+        report.status = first.outcome.status
+        report.worst = max(report.worst, first.outcome.worst)
+        report.hint = hints.find(row, first) if report.status == "fail" else None
+        report.message = case_report(name, first, impl.label, report.hint)
+        report.repro = repro_command(impl.label, name, first.case)
+    elif compared == 0:
+        report.status, report.message = "error", f"{name}: no value comparison ran"
+    elif strict and report.warnings:
+        report.status, report.failed = "fail", report.cases
+        report.message = f"{name}: warnings are failures under --strict: " + "; ".join(report.warnings)
+    report.seconds = time.perf_counter() - start
+    return report

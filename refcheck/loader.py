@@ -1,0 +1,59 @@
+"""Loading the implementation under test from a .py path or an importable module name."""
+import contextlib
+import importlib
+import importlib.util
+import io
+import os
+import sys
+import traceback
+
+
+class ImportProblem(Exception):
+    """The module could not be imported; the message is one clear paragraph."""
+
+
+def _module_name_for(path):
+    """A file inside packages imports as ``pkg.sub.mod`` (so its relative imports work), with the
+    directory above the outermost package put on sys.path; a lone file imports under its stem."""
+    directory, stem = os.path.split(os.path.abspath(path))
+    parts = [os.path.splitext(stem)[0]]
+    while os.path.exists(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    return ".".join(parts), directory
+
+
+def _describe(exc, path):
+    if isinstance(exc, SyntaxError):
+        return (f"cannot import {path}: syntax error at {exc.filename}:{exc.lineno}: {exc.msg}"
+                + (f"\n    {exc.text.rstrip()}" if exc.text else ""))
+    if isinstance(exc, ModuleNotFoundError):
+        return f"cannot import {path}: it needs the module {exc.name!r}, which is not installed"
+    if isinstance(exc, SystemExit):
+        return f"cannot import {path}: it called sys.exit({exc.code!r}) at import time"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename]
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    return f"cannot import {path}: {type(exc).__name__}: {exc}{where}"
+
+
+def load(target):
+    """Import ``target`` (a .py file or a module name); output it prints at import is swallowed."""
+    is_file = target.endswith(".py") or os.sep in target
+    if is_file and not os.path.isfile(target):
+        raise ImportProblem(f"cannot import {target}: no such file")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            if not is_file:
+                return importlib.import_module(target)
+            name, root = _module_name_for(target)
+            if root not in sys.path:
+                sys.path.insert(0, root)
+            if "." in name:
+                return importlib.import_module(name)
+            spec = importlib.util.spec_from_file_location(name, target)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            return module
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any import failure is reported, not raised
+        raise ImportProblem(_describe(exc, target)) from None

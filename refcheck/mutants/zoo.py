@@ -1,0 +1,1 @@
+"""Mutants of the layers and losses (see refcheck.mutants)."""

@@ -1,0 +1,73 @@
+"""pytest plugin (entry point ``refcheck``): ``pytest --impl PATH`` runs the engine's checks as tests
+against that module, so ``-n auto``, ``-k``, ``-x`` and JUnit XML work as usual."""
+import os
+import warnings
+
+import pytest
+
+from .cases import PROFILES
+from .loader import ImportProblem, load
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class RefcheckWarning(UserWarning):
+    """A hazard that does not change results (float64 for float32 inputs, in-place changes...)."""
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("refcheck", "verify an implementation against the PyTorch oracles")
+    group.addoption("--impl", metavar="PATH", help="a .py file or importable module to verify")
+    group.addoption("--impl-strict", action="store_true", help="warnings about the implementation fail")
+    group.addoption("--profile", dest="refcheck_profile", choices=sorted(PROFILES),
+                    help="how many randomized cases per function and dtype (default: $REFCHECK_PROFILE or quick)")
+
+
+def pytest_configure(config):
+    # xdist workers inherit the environment: one BLAS/torch thread each, so 2 workers on 2 cores
+    # do not oversubscribe them
+    if getattr(config.option, "numprocesses", None) or os.environ.get("PYTEST_XDIST_WORKER"):
+        for var in THREAD_VARS:
+            os.environ.setdefault(var, "1")
+    if config.getoption("impl") and config.args_source != pytest.Config.ArgsSource.ARGS:
+        from . import checks
+        config.args[:] = [checks.__file__]
+
+
+class PytestChecker:
+    """Runs one case through the engine and turns its outcome into a pytest result."""
+
+    def __init__(self, impl, strict):
+        self.impl, self.strict = impl, strict
+
+    def assert_case(self, name, case):
+        __tracebackhide__ = True
+        from . import engine, hints
+        from .registry import ROWS
+        checked = engine.check_case(self.impl, ROWS[name], case)
+        outcome = checked.outcome
+        if outcome.status == "missing":
+            pytest.skip(f"{name} is not defined in {self.impl.label}")
+        if outcome.status == "pass" and outcome.compared == 0:
+            outcome.status, outcome.message = "error", "no value comparison ran"
+        if outcome.status == "pass" and outcome.warnings and self.strict:
+            outcome.status = "fail"
+            outcome.message = "warnings are failures in strict mode:\n" + "\n".join(outcome.warnings)
+        if outcome.status != "pass":
+            hint = hints.find(ROWS[name], checked) if outcome.status == "fail" else None
+            pytest.fail(engine.case_report(name, checked, self.impl.label, hint), pytrace=False)
+        for w in outcome.warnings:
+            warnings.warn(RefcheckWarning(f"{name} [{case.id}]: {w}"), stacklevel=1)
+
+
+@pytest.fixture(scope="session")
+def refcheck_impl(request):
+    from .engine import Implementation
+    target = request.config.getoption("impl")
+    if not target:
+        pytest.skip("no implementation given: pass --impl PATH")
+    try:
+        module = load(target)
+    except ImportProblem as exc:
+        pytest.exit(str(exc), returncode=2)
+    return PytestChecker(Implementation(module, target), request.config.getoption("impl_strict"))

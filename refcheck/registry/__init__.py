@@ -1,0 +1,42 @@
+"""The registry: one row per contract function, read by one generic check.
+
+A row ties the function's name to its input generator, its oracle (a torch_oracle adapter, imported
+lazily so that listing the registry does not import torch) and its call (how the implementation
+under test is invoked and which outputs are judged). Tolerances live in ``refcheck.tolerances``.
+"""
+import importlib
+from dataclasses import dataclass
+
+from ..calls import Backward, Forward
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    gen: object        # refcheck.cases.Gen
+    oracle: str        # "module:function" in torch_oracle
+    call: object       # refcheck.calls.Forward, Backward or a special call
+
+    def expected(self, inputs):
+        module, function = self.oracle.split(":")
+        adapter = getattr(importlib.import_module(f"torch_oracle.{module}"), function)
+        return adapter(**inputs.args, **inputs.douts)
+
+
+def forward(name, gen, oracle, returns="out cache"):
+    return Row(name, gen, oracle, Forward(name, returns))
+
+
+def backward(name, gen, oracle, forward_name, returns):
+    return Row(name, gen, oracle, Backward(name, forward_name, returns))
+
+
+def _rows():
+    from . import classifiers, conv, layers
+    rows = [*layers.ROWS, *conv.ROWS, *classifiers.ROWS]
+    names = [r.name for r in rows]
+    assert len(names) == len(set(names)), "duplicate registry rows"
+    return {r.name: r for r in rows}
+
+
+ROWS = _rows()

@@ -1,0 +1,38 @@
+"""Rows for the linear classifiers and k-NN distances."""
+import numpy as np
+
+from ..cases import generator
+from . import forward
+
+
+@generator(N=(1, 8), D=(1, 8), C=(2, 6), regk=(0, 3), edges={
+    "no_reg": {"regk": 0}, "label_ends": {}, "kinks": {}, "one_sample": {"N": 1}})
+def classifier(c):
+    """W (D, C), X (N, D); kinks: integer X and W, so hinge margins are often exactly 0."""
+    W, X = c.randn(c.D, c.C, scale=0.5), c.randn(c.N, c.D)
+    if c.edge == "kinks":
+        W, X = c.cast(c.rng.integers(-1, 2, (c.D, c.C))), c.cast(c.rng.integers(-2, 3, (c.N, c.D)))
+    y = np.where(np.arange(c.N) % 2, c.C - 1, 0) if c.edge == "label_ends" else c.labels(c.N, c.C)
+    reg = (0.0, 1e-3, 0.1, 2.5)[c.regk]
+    return dict(W=W, X=X, y=y, reg=reg), {}
+
+
+@generator(N=(1, 8), M=(1, 8), D=(1, 12), edges={
+    "identical_rows": {}, "zero_rows": {}, "one_column": {"D": 1}})
+def point_sets(c):
+    X, Y = c.randn(c.N, c.D, scale=3.0), c.randn(c.M, c.D, scale=3.0)
+    if c.edge == "identical_rows":
+        Y[: min(c.N, c.M)] = X[: min(c.N, c.M)]
+        Y[-1] = X[0]
+    elif c.edge == "zero_rows":
+        X[0], Y[-1] = 0, 0
+    return dict(X=X, Y=Y), {}
+
+
+ROWS = [
+    forward("softmax_loss_naive", classifier, "classifiers:softmax_classifier", "loss dW"),
+    forward("softmax_loss_vectorized", classifier, "classifiers:softmax_classifier", "loss dW"),
+    forward("svm_loss_naive", classifier, "classifiers:svm_classifier", "loss dW"),
+    forward("svm_loss_vectorized", classifier, "classifiers:svm_classifier", "loss dW"),
+    forward("compute_distances", point_sets, "classifiers:distances", "dists"),
+]

@@ -1,0 +1,45 @@
+"""Rows for convolution and max pooling."""
+import numpy as np
+
+from ..cases import generator
+from . import backward, forward
+
+
+@generator(N=(1, 3), C=(1, 3), F=(1, 4), HH=(1, 4), WW=(1, 4), pad=(0, 2), stride=(1, 3),
+           dh=(0, 5), dw=(0, 5), edges={
+               "pad_zero": {"pad": 0}, "stride_two": {"stride": 2, "dh": 4, "dw": 3},
+               "one_by_one": {"HH": 1, "WW": 1}, "full_window": {"pad": 0, "dh": 0, "dw": 0},
+               "one_sample": {"N": 1}})
+def conv(c):
+    """H = max(1, HH - 2*pad) + dh, so every combination of sizes is a valid convolution."""
+    h, w = max(1, c.HH - 2 * c.pad) + c.dh, max(1, c.WW - 2 * c.pad) + c.dw
+    h_out, w_out = 1 + (h + 2 * c.pad - c.HH) // c.stride, 1 + (w + 2 * c.pad - c.WW) // c.stride
+    x = c.randn(c.N, c.C, h, w)
+    wts = c.randn(c.F, c.C, c.HH, c.WW)
+    return (dict(x=x, w=wts, b=c.randn(c.F), conv_param={"stride": c.stride, "pad": c.pad}),
+            dict(dout=c.grad(c.N, c.F, h_out, w_out)))
+
+
+@generator(N=(1, 3), C=(1, 3), ph=(1, 3), pw=(1, 3), stride=(1, 3), dh=(0, 5), dw=(0, 5), edges={
+    "overlap": {"ph": 3, "pw": 2, "stride": 1}, "stride_two": {"ph": 2, "pw": 2, "stride": 2},
+    "ties": {"ph": 2, "pw": 2, "stride": 2}, "ties_overlap": {"ph": 3, "pw": 3, "stride": 1},
+    "one_pixel": {"ph": 1, "pw": 1, "stride": 1}})
+def pool(c):
+    """H = pool_height + dh. The ties edges draw x from {0, 1, 2} so that windows hold several
+    maxima (any one of them may take the gradient)."""
+    h, w = c.ph + c.dh, c.pw + c.dw
+    h_out, w_out = 1 + (h - c.ph) // c.stride, 1 + (w - c.pw) // c.stride
+    if c.edge in ("ties", "ties_overlap"):
+        x = c.cast(c.rng.integers(0, 3, size=(c.N, c.C, h, w)))
+    else:
+        x = c.randn(c.N, c.C, h, w)
+    param = {"pool_height": c.ph, "pool_width": c.pw, "stride": c.stride}
+    return dict(x=x, pool_param=param), dict(dout=c.grad(c.N, c.C, h_out, w_out))
+
+
+ROWS = [
+    forward("conv_forward_naive", conv, "conv:conv"),
+    backward("conv_backward_naive", conv, "conv:conv", "conv_forward_naive", "dx dw db"),
+    forward("max_pool_forward_naive", pool, "conv:max_pool"),
+    backward("max_pool_backward_naive", pool, "conv:max_pool", "max_pool_forward_naive", "dx"),
+]

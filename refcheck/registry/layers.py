@@ -1,0 +1,117 @@
+"""Rows for affine, ReLU, the losses, batch normalization and dropout."""
+import copy
+
+import numpy as np
+
+from ..calls import Forward, store_results, unpack
+from ..cases import generator
+from . import Row, backward, forward
+
+
+@generator(N=(1, 6), K=(1, 3), d1=(1, 5), d2=(1, 4), d3=(1, 3), M=(1, 7),
+           edges={"one_sample": {"N": 1}, "flat_input": {"K": 1}})
+def affine(c):
+    x = c.randn(c.N, *[c.d1, c.d2, c.d3][:c.K])
+    w = c.randn(int(np.prod(x.shape[1:])), c.M)
+    return dict(x=x, w=w, b=c.randn(c.M)), dict(dout=c.grad(c.N, c.M))
+
+
+@generator(K=(1, 4), d1=(1, 6), d2=(1, 5), d3=(1, 4), d4=(1, 3), edges={"exact_zeros": {}})
+def relu(c):
+    shape = [c.d1, c.d2, c.d3, c.d4][:c.K]
+    x = c.randn(*shape)
+    if c.edge == "exact_zeros":
+        x[c.rng.random(x.shape) < 0.4] = 0
+    return dict(x=x), dict(dout=c.grad(*shape))
+
+
+@generator(N=(1, 8), C=(2, 10), edges={
+    "one_sample": {"N": 1}, "two_classes": {"C": 2}, "label_ends": {},
+    "huge_offset": {}, "huge_scores": {}, "far_below": {}, "kinks": {}})
+def scores(c):
+    """Class scores; the edges hold labels at both ends, a common offset of 1e3 (ordinary: a
+    softmax without max-subtraction overflows), spreads of 1e4 and a correct class 800 below the
+    row maximum (extreme: only log-sum-exp stays finite), and integer scores where hinge margins
+    are exactly 0."""
+    x = c.randn(c.N, c.C)
+    y = c.labels(c.N, c.C)
+    if c.edge == "label_ends":
+        y = np.where(np.arange(c.N) % 2, c.C - 1, 0)
+    elif c.edge == "huge_offset":
+        x = c.cast(1e3 + x.astype(np.float64))
+    elif c.edge == "huge_scores":
+        x, c.extreme = c.cast(1e4 * x.astype(np.float64)), True
+    elif c.edge == "far_below":
+        x = x.astype(np.float64)
+        x[np.arange(c.N), y] -= 800
+        x, c.extreme = c.cast(x), True
+    elif c.edge == "kinks":
+        x = c.cast(c.rng.integers(-2, 3, size=(c.N, c.C)))
+    return dict(x=x, y=y), {}
+
+
+@generator(N=(1, 8), D=(1, 6), test=(0, 1), custom=(0, 1), fresh=(0, 1), edges={
+    "one_sample": {"N": 1, "test": 0}, "constant_feature": {"test": 0}, "test_mode": {"test": 1, "fresh": 0},
+    "default_params": {"custom": 0, "fresh": 1}})
+def batchnorm(c):
+    """(N, D) inputs; custom=1 sets non-default eps and momentum, fresh=1 leaves the running
+    statistics to their defaults (zeros)."""
+    x = c.randn(c.N, c.D, scale=2.0) + c.randn(c.D)
+    if c.edge == "constant_feature":
+        x[:, 0] = x[0, 0]
+    bn_param = {"mode": "test" if c.test else "train"}
+    if c.custom:
+        bn_param.update(eps=float(c.rng.choice([1e-3, 1e-2, 0.5])), momentum=float(c.rng.uniform(0.1, 0.99)))
+    if not c.fresh:
+        bn_param.update(running_mean=c.randn(c.D), running_var=c.cast(c.rng.uniform(0.5, 2, c.D)))
+    return dict(x=x, gamma=c.randn(c.D), beta=c.randn(c.D), bn_param=bn_param), dict(dout=c.grad(c.N, c.D))
+
+
+# the backward functions are judged in train mode (CS231n's cache does not cover test mode)
+batchnorm_train = batchnorm.variant(test=(0, 0))
+
+KEEP_PROBABILITIES = (0.25, 0.3, 0.6, 0.75, 0.9, 1.0)  # not 0.5, where p and 1 - p coincide
+
+
+@generator(N=(1, 8), D=(1, 12), pk=(0, len(KEEP_PROBABILITIES) - 1), seeded=(0, 1), test=(0, 1), edges={
+    "keep_rate": {}, "test_mode": {"test": 1}, "keep_all": {"pk": len(KEEP_PROBABILITIES) - 1, "test": 0}})
+def dropout(c):
+    """x has no zeros, so the kept elements can be read off the output. keep_rate: 200,000
+    elements at p = 0.3, enough to bound the kept fraction (see tolerances)."""
+    shape = (400, 500) if c.edge == "keep_rate" else (c.N, c.D)
+    p = 0.3 if c.edge == "keep_rate" else KEEP_PROBABILITIES[c.pk]
+    param = {"mode": "test" if c.test and c.edge != "keep_rate" else "train", "p": p}
+    if c.seeded:
+        param["seed"] = int(c.rng.integers(0, 2**31))
+    return dict(x=c.nonzero(*shape), dropout_param=param), dict(dout=c.grad(*shape))
+
+
+class DropoutForward(Forward):
+    """With a seed, calls the forward twice: the same seed must give the same output."""
+
+    def __init__(self):
+        super().__init__("dropout_forward", "out cache")
+        self.compares = ("out", "out_again", "keep_rate")
+
+    def __call__(self, get, inputs):
+        run = super().__call__(get, inputs)
+        if "seed" in inputs.args["dropout_param"]:
+            again = unpack(get(self.name)(*copy.deepcopy(inputs.args).values()), self.returns, self.name)
+            store_results(run, {"out_again": again["out"]})
+        return run
+
+
+ROWS = [
+    forward("affine_forward", affine, "layers:affine"),
+    backward("affine_backward", affine, "layers:affine", "affine_forward", "dx dw db"),
+    forward("relu_forward", relu, "layers:relu"),
+    backward("relu_backward", relu, "layers:relu", "relu_forward", "dx"),
+    forward("softmax_loss", scores, "layers:softmax_loss", "loss dx"),
+    forward("svm_loss", scores, "layers:svm_loss", "loss dx"),
+    forward("batchnorm_forward", batchnorm, "layers:batchnorm"),
+    backward("batchnorm_backward", batchnorm_train, "layers:batchnorm", "batchnorm_forward", "dx dgamma dbeta"),
+    backward("batchnorm_backward_alt", batchnorm_train, "layers:batchnorm", "batchnorm_forward",
+             "dx dgamma dbeta"),
+    Row("dropout_forward", dropout, "layers:dropout", DropoutForward()),
+    backward("dropout_backward", dropout, "layers:dropout", "dropout_forward", "dx"),
+]
