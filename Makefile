@@ -1,0 +1,28 @@
+# `make test` sets itself up on a machine that has only Python 3 (a .venv holding the project and
+# its test extras: torch, torchvision, torchmetrics, pycocotools, pytest-xdist) and runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+IMPL   ?= examples/layers_with_mistakes.py
+
+.PHONY: setup test verify bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+verify: $(STAMP)
+	$(BIN)/refcheck $(IMPL) $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info
