@@ -99,11 +99,16 @@ class Context:
     def cast(self, values):
         return np.asarray(values, dtype=np.float64).astype(self.dtype)
 
-    def randn(self, *shape, scale=1.0):
-        """Normal values times scale; small integers in [-3, 3] (times scale) for simple cases."""
+    def raw(self, *shape):
+        """float64 normal values (small integers in [-3, 3] for simple cases), to combine before
+        ``cast``: arithmetic after casting would round twice and split the dtypes' values."""
         if self.simple:
-            return self.cast(self.rng.integers(-3, 4, size=shape) * scale)
-        return self.cast(self.rng.standard_normal(shape) * scale)
+            return self.rng.integers(-3, 4, size=shape).astype(np.float64)
+        return self.rng.standard_normal(shape)
+
+    def randn(self, *shape, scale=1.0):
+        """Normal values times scale, in the case's dtype."""
+        return self.cast(self.raw(*shape) * scale)
 
     grad = randn  # upstream gradients: random, never all ones
 

@@ -50,3 +50,9 @@ def lookup(function, key, dtype):
         if k in OVERRIDES:
             return OVERRIDES[k][0]
     return DEFAULT[dtype]["grad" if key in GRADIENTS else "value"]
+
+# The meta-test that checks the oracles' gradients against central finite differences (step
+# FD_STEP, float64): truncation error ~ step**2 * |f'''| and rounding ~ 1e-16 * |f| / step, both
+# far below this on the small O(1) cases it uses.
+FD_STEP = 1e-6
+FINITE_DIFFERENCES = Tol(rtol=1e-6, atol=1e-8)

@@ -47,6 +47,8 @@ def choice(name, value, allowed):
 
 
 def positive(name, value, allow_zero=False):
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {value!r}")
     if not (value > 0 or (allow_zero and value == 0)):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return value

@@ -33,21 +33,20 @@ def scores(c):
     softmax without max-subtraction overflows), spreads of 1e4 and a correct class 800 below the
     row maximum (extreme: only log-sum-exp stays finite), and integer scores where hinge margins
     are exactly 0."""
-    x = c.randn(c.N, c.C)
+    x = c.raw(c.N, c.C)
     y = c.labels(c.N, c.C)
     if c.edge == "label_ends":
         y = np.where(np.arange(c.N) % 2, c.C - 1, 0)
     elif c.edge == "huge_offset":
-        x = c.cast(1e3 + x.astype(np.float64))
+        x += 1e3
     elif c.edge == "huge_scores":
-        x, c.extreme = c.cast(1e4 * x.astype(np.float64)), True
+        x, c.extreme = 1e4 * x, True
     elif c.edge == "far_below":
-        x = x.astype(np.float64)
         x[np.arange(c.N), y] -= 800
-        x, c.extreme = c.cast(x), True
+        c.extreme = True
     elif c.edge == "kinks":
-        x = c.cast(c.rng.integers(-2, 3, size=(c.N, c.C)))
-    return dict(x=x, y=y), {}
+        x = c.rng.integers(-2, 3, size=(c.N, c.C))
+    return dict(x=c.cast(x), y=y), {}
 
 
 @generator(N=(1, 8), D=(1, 6), test=(0, 1), custom=(0, 1), fresh=(0, 1), edges={
@@ -56,7 +55,7 @@ def scores(c):
 def batchnorm(c):
     """(N, D) inputs; custom=1 sets non-default eps and momentum, fresh=1 leaves the running
     statistics to their defaults (zeros)."""
-    x = c.randn(c.N, c.D, scale=2.0) + c.randn(c.D)
+    x = c.cast(2 * c.raw(c.N, c.D) + c.raw(c.D))
     if c.edge == "constant_feature":
         x[:, 0] = x[0, 0]
     bn_param = {"mode": "test" if c.test else "train"}

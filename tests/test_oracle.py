@@ -1,0 +1,92 @@
+"""The oracle is checked too: its gradients against central finite differences of its own values,
+and the comparison against a tiny perturbation of each judged output (the harness can fail)."""
+import numpy as np
+import pytest
+
+import refimpl
+from refcheck.cases import Case
+from refcheck.engine import Implementation, check_case
+from refcheck.judge import judge
+from refcheck.registry import ROWS
+from refcheck.tolerances import FD_STEP, FINITE_DIFFERENCES, GRADIENTS
+
+def small_case(row, token="seed1"):
+    """Every size one step above the bottom of its range."""
+    return Case("float64", token).with_({k: min(hi, lo + 1) for k, (lo, hi) in row.gen.sizes.items()})
+
+
+def oracle_gradients(row, inputs, expected):
+    """The oracle's gradients by input name. A gradient given as a view (max pooling, where any
+    tied maximum may take the gradient) is read with a zero actual: on tie-free inputs the view
+    returns torch's gradient whatever the actual is."""
+    grads = {}
+    for k, a in inputs.args.items():
+        g = expected.get(f"d{k}")
+        if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or g is None:
+            continue
+        if callable(g):
+            try:
+                g = g({f"d{k}": np.zeros_like(a)})[1]
+            except KeyError:  # a view of the implementation's own mask (dropout): not autograd
+                continue
+        grads[k] = g
+    return grads
+
+
+# Each (generator, oracle) pair with autograd gradients once, on a small float64 case (away from
+# kinks and ties: random normal values).
+FD_ROWS = [r for r in {(r.gen.name, r.oracle): r for r in ROWS.values()}.values()
+           if oracle_gradients(r, r.gen(small_case(r)), r.expected(r.gen(small_case(r))))]
+
+
+def objective(row, inputs):
+    """The scalar whose gradient the oracle reports: the loss, or sum(out * dout) over outputs."""
+    def f(args):
+        expected = row.expected(type(inputs)(args, inputs.douts, inputs.sizes))
+        if not inputs.douts:
+            return float(expected["loss"])
+        return sum(float(np.sum(expected[d[1:]] * g)) for d, g in inputs.douts.items())
+    return f
+
+
+@pytest.mark.parametrize("row", FD_ROWS, ids=[r.name for r in FD_ROWS])
+def test_oracle_gradients_match_finite_differences(row):
+    inputs = row.gen(small_case(row))
+    grads = oracle_gradients(row, inputs, row.expected(inputs))
+    f = objective(row, inputs)
+    for k, grad in grads.items():
+        numeric = np.zeros(inputs.args[k].shape)
+        for i in np.ndindex(numeric.shape):
+            args = {n: (a.copy() if isinstance(a, np.ndarray) else a) for n, a in inputs.args.items()}
+            args[k][i] += FD_STEP
+            up = f(args)
+            args[k][i] -= 2 * FD_STEP
+            numeric[i] = (up - f(args)) / (2 * FD_STEP)
+        assert f"d{k}" in GRADIENTS
+        np.testing.assert_allclose(grad, numeric, rtol=FINITE_DIFFERENCES.rtol,
+                                   atol=FINITE_DIFFERENCES.atol, err_msg=f"{row.oracle} d{k}")
+
+
+JUDGED = [(name, key) for name, row in ROWS.items()
+          for key in row.call.keys(row.expected(row.gen(small_case(row, "seed2"))))]
+
+
+@pytest.mark.parametrize("name,key", JUDGED, ids=[f"{n}-{k}" for n, k in JUDGED])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_comparison_catches_a_tiny_perturbation(name, key, dtype):
+    row = ROWS[name]
+    case = Case(dtype, "seed2").with_(small_case(row, "seed2").overrides)
+    checked = check_case(Implementation(refimpl), row, case)
+    assert checked.outcome.status == "pass", checked.outcome.message
+    run, expected = checked.run, row.expected(checked.inputs)
+    target = expected[key](run.outputs)[0] if callable(expected[key]) else run.outputs[key]
+    raw_key = next(k for k, v in run.outputs.items() if v is target) if callable(expected[key]) else key
+    out = run.outputs[raw_key]
+    i = np.unravel_index(np.argmax(np.abs(out)), out.shape) if out.ndim else ()
+    if out.dtype.kind == "f":
+        out[i] += max(abs(out[i]), 1.0) * (1e-7 if dtype == "float64" else 1e-3)
+    else:
+        out[i] += 1
+    outcome = judge(name, case, checked.inputs, run, expected, row.call.keys(expected))
+    assert outcome.status == "fail", f"a perturbed {raw_key} passed"
+    assert raw_key in outcome.message or key in outcome.message
