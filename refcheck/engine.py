@@ -5,13 +5,16 @@ process (``refcheck.isolate`` provides one that runs it in a worker process). ``
 this engine on refimpl; ``refcheck`` and ``pytest --impl`` run it on a user's module.
 """
 import os
+import random
 import shutil
 import signal
 import sys
+import sysconfig
 import threading
 import time
 import traceback
 import warnings
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -50,18 +53,28 @@ def time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
+_LIBRARY_DIRS = tuple({os.path.dirname(__file__)} | {sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")})
+
+
 def describe_exception(exc, user_file=None):
     """``Type: message (file:line in function)`` at the frame that matters most: the deepest one in
-    the implementation's file, else the deepest one outside refcheck."""
+    the implementation's file, else the deepest one outside refcheck and the installed libraries."""
     frames = traceback.extract_tb(exc.__traceback__)
-    own = os.path.dirname(__file__)
     mine = [f for f in frames if user_file and os.path.abspath(f.filename) == user_file]
-    outside = [f for f in frames if not os.path.abspath(f.filename).startswith(own)]
+    outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_LIBRARY_DIRS)]
     where = (mine or outside or frames or [None])[-1]
     text = f"{type(exc).__name__}: {exc}".strip()
     if where is not None:
         text += f" ({os.path.basename(where.filename)}:{where.lineno} in {where.name})"
     return text
+
+
+def seed_global_random(name, case):
+    """Seed NumPy's and Python's global random state from the case, before the implementation runs:
+    an implementation that draws from them (dropout without a seed) is judged reproducibly."""
+    seed = zlib.crc32(f"{name}:{case.id}".encode())
+    np.random.seed(seed)
+    random.seed(seed)
 
 
 class Implementation:
@@ -76,8 +89,9 @@ class Implementation:
     def defines(self, name):
         return callable(getattr(self.module, name, None))
 
-    def execute(self, row, inputs):
+    def execute(self, row, inputs, case):
         """Run the row's call; returns a Run or an error message."""
+        seed_global_random(row.name, case)
         try:
             with time_limit(self.timeout), np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -107,7 +121,7 @@ def check_case(impl, row, case):
         return Checked(case, Outcome("error", f"{row.name} needs {', '.join(absent)}, which the module "
                                               f"does not define"))
     inputs = row.gen(case)
-    run = impl.execute(row, inputs)
+    run = impl.execute(row, inputs, case)
     if isinstance(run, str):
         return Checked(case, Outcome("error", run), inputs)
     expected = row.expected(inputs)

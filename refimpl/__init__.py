@@ -10,6 +10,7 @@ from .conv import (conv_backward_naive, conv_forward_naive, max_pool_backward_na
 from .layers import (affine_backward, affine_forward, dropout_backward, dropout_forward,
                      relu_backward, relu_forward, softmax_loss, svm_loss)
 from .norm import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
+from .optim import adagrad, adam, adamw, rmsprop, sgd, sgd_momentum, sgd_nesterov
 
 __all__ = [
     "affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss", "svm_loss",
@@ -18,4 +19,5 @@ __all__ = [
     "conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive", "max_pool_backward_naive",
     "softmax_loss_naive", "softmax_loss_vectorized", "svm_loss_naive", "svm_loss_vectorized",
     "compute_distances",
+    "sgd", "sgd_momentum", "sgd_nesterov", "rmsprop", "adagrad", "adam", "adamw",
 ]

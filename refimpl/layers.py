@@ -98,7 +98,8 @@ def dropout_forward(x, dropout_param):
 
     dropout_param: 'p' = probability of KEEPING an element (torch's p is the drop probability),
     'mode' = 'train' | 'test' (test mode is the identity), optional 'seed' for a reproducible mask
-    (a local generator; numpy's global random state is left alone). x: any shape.
+    (drawn from a generator of its own, leaving numpy's global random state alone; without a
+    seed the mask comes from the global state, so np.random.seed makes it repeatable). x: any shape.
     """
     x = v.floats("x", x)
     p = dropout_param.get("p")
@@ -107,7 +108,8 @@ def dropout_forward(x, dropout_param):
         return x.copy(), (mode, None)
     if p is None or not 0 < p <= 1:
         raise ValueError(f"dropout_param['p'] (keep probability) must be in (0, 1], got {p!r}")
-    rng = np.random.default_rng(dropout_param.get("seed"))
+    seed = dropout_param.get("seed")
+    rng = np.random if seed is None else np.random.default_rng(seed)
     mask = (rng.random(x.shape) < p).astype(x.dtype) / x.dtype.type(p)
     return x * mask, (mode, mask)
 

@@ -2,13 +2,17 @@
 
 Two uses. ``make test`` requires the verifier to flag every mutant on its own function and on
 nothing else; and when a user's function fails, the verifier runs the mutants of that function on
-the failing case: a mutant whose output matches the user's names the likely mistake (its hint).
+the failing case: a mutant whose output matches the user's (within the row's tolerance) names the
+likely mistake, its ``hint``.
 
-A mutant's ``fn`` replaces its target in a copy of refimpl. ``view(inputs)``, when given, returns
-expected entries like an oracle's (see refcheck.judge) for hint matching, for mutants whose output
-depends on randomness that the user's cannot share (dropout).
+A mutant's ``fn`` replaces its target in a copy of refimpl. ``matches(inputs, outputs)``, when
+given, decides the hint instead of a comparison: for mistakes whose output depends on randomness
+the user's cannot share (dropout's mask).
 """
+import importlib
 from dataclasses import dataclass
+
+FAMILIES = ("layers", "conv", "classifiers", "optim")
 
 
 @dataclass(frozen=True)
@@ -17,29 +21,27 @@ class Mutant:
     target: str
     hint: str
     fn: object
-    view: object = None
+    matches: object = None
 
 
-MUTANTS = []
+MUTANTS = {}
 
 
-def mutant(target, hint, view=None):
+def mutant(target, hint, matches=None):
     """Register the decorated function as a wrong ``target``; the function's name names the mutant."""
     def register(fn):
-        MUTANTS.append(Mutant(fn.__name__, target, hint, fn, view))
+        if fn.__name__ in MUTANTS:
+            raise ValueError(f"two mutants are named {fn.__name__}")
+        MUTANTS[fn.__name__] = Mutant(fn.__name__, target, hint, fn, matches)
         return fn
     return register
 
 
-def by_target(target):
-    _load()
-    return [m for m in MUTANTS if m.target == target]
-
-
 def all_mutants():
-    _load()
-    return list(MUTANTS)
+    for family in FAMILIES:
+        importlib.import_module(f"{__name__}.{family}")
+    return list(MUTANTS.values())
 
 
-def _load():
-    from . import zoo  # noqa: F401  (registers on import)
+def by_target(target):
+    return [m for m in all_mutants() if m.target == target]

@@ -6,20 +6,28 @@ from . import forward
 
 
 @generator(N=(1, 8), D=(1, 8), C=(2, 6), regk=(0, 3), edges={
-    "no_reg": {"regk": 0}, "label_ends": {}, "kinks": {}, "one_sample": {"N": 1}})
+    "no_reg": {"regk": 0}, "label_ends": {}, "kinks": {}, "one_sample": {"N": 1},
+    "bias_offset": {"regk": 0}})
 def classifier(c):
-    """W (D, C), X (N, D); kinks: integer X and W, so hinge margins are often exactly 0."""
-    W, X = c.randn(c.D, c.C, scale=0.5), c.randn(c.N, c.D)
+    """W (D, C), X (N, D). kinks: integer X and W, so hinge margins are often exactly 0.
+    bias_offset: the bias trick (X's first column is 1) with a bias row of 1e3 + noise in W, so every
+    score carries an offset near 1e3 (ordinary inputs on which exp without max-subtraction overflows)."""
+    W, X = c.raw(c.D, c.C) * 0.5, c.raw(c.N, c.D)
     if c.edge == "kinks":
-        W, X = c.cast(c.rng.integers(-1, 2, (c.D, c.C))), c.cast(c.rng.integers(-2, 3, (c.N, c.D)))
+        W, X = c.rng.integers(-1, 2, (c.D, c.C)), c.rng.integers(-2, 3, (c.N, c.D))
+    elif c.edge == "bias_offset":
+        X[:, 0], W[0] = 1.0, 1e3 + W[0]
+    W, X = c.cast(W), c.cast(X)
     y = np.where(np.arange(c.N) % 2, c.C - 1, 0) if c.edge == "label_ends" else c.labels(c.N, c.C)
     reg = (0.0, 1e-3, 0.1, 2.5)[c.regk]
     return dict(W=W, X=X, y=y, reg=reg), {}
 
 
-@generator(N=(1, 8), M=(1, 8), D=(1, 12), edges={
-    "identical_rows": {}, "zero_rows": {}, "one_column": {"D": 1}})
+@generator(N=(1, 8), M=(1, 8), D=(1, 40), edges={
+    "identical_rows": {"N": 8, "M": 8, "D": 37}, "zero_rows": {}, "one_column": {"D": 1}})
 def point_sets(c):
+    """identical_rows: Y repeats X's rows, long enough (D = 37) that |x|^2 + |y|^2 - 2 x.y rounds
+    both above and below 0 for some of them."""
     X, Y = c.randn(c.N, c.D, scale=3.0), c.randn(c.M, c.D, scale=3.0)
     if c.edge == "identical_rows":
         Y[: min(c.N, c.M)] = X[: min(c.N, c.M)]

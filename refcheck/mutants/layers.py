@@ -1,0 +1,196 @@
+"""Mutants of affine, ReLU, the losses, batch normalization and dropout."""
+import numpy as np
+
+import refimpl
+from refimpl.norm import _normalize_backward
+
+from . import mutant
+
+
+@mutant("affine_forward", "The bias b is not added to the output.")
+def affine_forward_no_bias(x, w, b):
+    out, cache = refimpl.affine_forward(x, w, b)
+    return out - b, cache
+
+
+@mutant("affine_backward", "db averages dout over the batch; it should sum it (db = dout.sum(axis=0)).")
+def affine_backward_db_mean(dout, cache):
+    dx, dw, db = refimpl.affine_backward(dout, cache)
+    return dx, dw, db / dout.shape[0]
+
+
+@mutant("relu_backward", "The gradient passes where the input is exactly 0; there it is 0 "
+                         "(use x > 0, not x >= 0).")
+def relu_backward_at_zero(dout, cache):
+    return np.where(cache >= 0, dout, 0).astype(dout.dtype)
+
+
+def _softmax_probs_naive(x):
+    e = np.exp(x)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@mutant("softmax_loss", "The scores are exponentiated without subtracting each row's maximum: exp "
+                        "overflows for large scores (use x - x.max(axis=1, keepdims=True)).")
+def softmax_loss_no_max_shift(x, y):
+    n = x.shape[0]
+    probs = _softmax_probs_naive(x)
+    loss = -np.log(probs[np.arange(n), y]).mean()
+    dx = probs.copy()
+    dx[np.arange(n), y] -= 1
+    return x.dtype.type(loss), dx / n
+
+
+@mutant("softmax_loss", "dx is not divided by N, though the loss is the mean over the batch.")
+def softmax_loss_dx_not_averaged(x, y):
+    loss, dx = refimpl.softmax_loss(x, y)
+    return loss, dx * x.shape[0]
+
+
+@mutant("svm_loss", "The loss and gradient are divided by the number of classes C as well as N: that is "
+                    "torch's multi_margin_loss; the contract sums over classes.")
+def svm_loss_divided_by_classes(x, y):
+    loss, dx = refimpl.svm_loss(x, y)
+    return loss / x.shape[1], dx / x.shape[1]
+
+
+@mutant("svm_loss", "A margin of exactly 0 is counted in the gradient; only margins > 0 contribute.")
+def svm_loss_gradient_at_zero_margin(x, y):
+    n, rows = x.shape[0], np.arange(x.shape[0])
+    margins = x - x[rows, y][:, None] + 1
+    margins[rows, y] = -1
+    loss = np.maximum(0, margins).sum() / n
+    active = (margins >= 0).astype(x.dtype)
+    active[rows, y] = -active.sum(axis=1)
+    return x.dtype.type(loss), active / n
+
+
+@mutant("svm_loss", "The correct class's own margin (always 1) is added to the loss.")
+def svm_loss_counts_correct_class(x, y):
+    loss, dx = refimpl.svm_loss(x, y)
+    return loss + 1, dx
+
+
+@mutant("batchnorm_forward", "running_var is updated with the unbiased batch variance (torch's "
+                             "convention); the contract uses the biased one (x.var(axis=0)).")
+def batchnorm_unbiased_running_var(x, gamma, beta, bn_param):
+    old = bn_param.get("running_var", np.zeros(x.shape[1], x.dtype))
+    out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
+    if bn_param["mode"] == "train" and x.shape[0] > 1:
+        m = bn_param.get("momentum", 0.9)
+        bn_param["running_var"] = m * old + (1 - m) * x.var(axis=0, ddof=1)
+    return out, cache
+
+
+@mutant("batchnorm_forward", "momentum weights the new batch statistics (torch's convention); the "
+                             "contract's running = momentum * running + (1 - momentum) * batch.")
+def batchnorm_momentum_swapped(x, gamma, beta, bn_param):
+    params = dict(bn_param, momentum=1 - bn_param.get("momentum", 0.9))
+    out, cache = refimpl.batchnorm_forward(x, gamma, beta, params)
+    bn_param.update(running_mean=params["running_mean"], running_var=params["running_var"])
+    return out, cache
+
+
+@mutant("batchnorm_forward", "Test mode normalizes with the batch's statistics instead of the running ones.")
+def batchnorm_test_uses_batch_stats(x, gamma, beta, bn_param):
+    out, cache = refimpl.batchnorm_forward(x, gamma, beta, dict(bn_param, mode="train"))
+    if bn_param["mode"] == "train":
+        return refimpl.batchnorm_forward(x, gamma, beta, bn_param)
+    return out, cache
+
+
+@mutant("batchnorm_forward", "eps is added outside the square root: use sqrt(var + eps).")
+def batchnorm_eps_outside_sqrt(x, gamma, beta, bn_param):
+    out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
+    mode, xc, std, xhat, g = cache
+    eps = bn_param.get("eps", 1e-5)
+    var = std**2 - eps
+    return gamma * xc / (np.sqrt(np.maximum(var, 0)) + eps) + beta, cache
+
+
+@mutant("batchnorm_backward", "dx ignores the gradient through the batch mean and variance "
+                              "(dx = dout * gamma / std holds only in test mode).")
+def batchnorm_backward_no_stats_gradient(dout, cache):
+    mode, xc, std, xhat, gamma = cache
+    dx, dgamma, dbeta = refimpl.batchnorm_backward(dout, cache)
+    return dout * gamma / std, dgamma, dbeta
+
+
+@mutant("batchnorm_backward_alt", "dx misses the term from the batch mean (- mean(dxhat)).")
+def batchnorm_backward_alt_no_mean_term(dout, cache):
+    mode, xc, std, xhat, gamma = cache
+    dxhat = dout * gamma
+    dx = (dxhat - xhat * (dxhat * xhat).mean(axis=0)) / std
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+
+@mutant("batchnorm_backward_alt", "dgamma and dbeta are swapped.")
+def batchnorm_backward_alt_swapped(dout, cache):
+    dx, dgamma, dbeta = refimpl.batchnorm_backward_alt(dout, cache)
+    return dx, dbeta, dgamma
+
+
+def _kept(out):
+    return np.asarray(out) != 0
+
+
+def _dropout_scaled_by(factor, mode="train"):
+    """matches(): in ``mode``, the output is x * factor(p) where kept (on the implementation's own
+    mask). Randomness stays out of the hint: it is read off the output, never drawn again."""
+    def matches(inputs, outputs):
+        x, param = inputs.args["x"], inputs.args["dropout_param"]
+        out = outputs.get("out")
+        if out is None or out.shape != x.shape or param["mode"] != mode:
+            return False
+        want = np.where(_kept(out), x.astype(np.float64) * factor(param["p"]), 0)
+        return np.allclose(out, want, rtol=1e-4, atol=1e-6)
+    return matches
+
+
+@mutant("dropout_forward", "p is used as the probability of dropping (torch's convention); in the "
+                           "contract p is the probability of keeping: keep with rand < p, scale by 1/p.",
+        matches=_dropout_scaled_by(lambda p: 1 / (1 - p) if p < 1 else np.inf))
+def dropout_p_drops(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if mode == "test":
+        return x.copy(), (mode, None)
+    seed = dropout_param.get("seed")
+    kept = (np.random if seed is None else np.random.default_rng(seed)).random(x.shape) >= p
+    out = x * kept / (1 - p) if p < 1 else np.zeros_like(x)
+    return out.astype(x.dtype), (mode, (kept / p).astype(x.dtype))  # the cache stays right
+
+
+@mutant("dropout_forward", "The kept units are not scaled by 1/p (non-inverted dropout); inverted "
+                           "dropout divides by p at train time so test time is the identity.",
+        matches=_dropout_scaled_by(lambda p: 1.0))
+def dropout_not_inverted(x, dropout_param):
+    out, (mode, mask) = refimpl.dropout_forward(x, dropout_param)
+    if mode == "test":
+        return out, (mode, mask)
+    return out * x.dtype.type(dropout_param["p"]), (mode, mask)  # the cache stays right
+
+
+@mutant("dropout_forward", "dropout_param['seed'] is ignored: two calls with the same seed give "
+                           "different masks.",
+        matches=lambda inputs, out: "out_again" in out and not np.array_equal(out["out"], out["out_again"]))
+def dropout_ignores_seed(x, dropout_param):
+    return refimpl.dropout_forward(x, {k: v for k, v in dropout_param.items() if k != "seed"})
+
+
+@mutant("dropout_forward", "Test mode drops units too; at test time dropout is the identity.",
+        matches=_dropout_scaled_by(lambda p: 1 / p, mode="test"))
+def dropout_in_test_mode(x, dropout_param):
+    out, cache = refimpl.dropout_forward(x, dict(dropout_param, mode="train"))
+    return out, (dropout_param["mode"], cache[1] if dropout_param["mode"] == "train" else None)
+
+
+@mutant("dropout_backward", "dx is dout where kept but not divided by p, so it does not match the "
+                            "forward's scaling.",
+        matches=lambda inputs, out: (
+            inputs.args["dropout_param"]["mode"] == "train" and out.get("dx") is not None
+            and out["dx"].shape == inputs.douts["dout"].shape
+            and np.allclose(out["dx"], np.where(_kept(out["forward out"]), inputs.douts["dout"], 0),
+                            rtol=1e-4, atol=1e-6)))
+def dropout_backward_unscaled(dout, cache):
+    mode, mask = cache
+    return dout.copy() if mode == "test" else dout * (mask != 0)

@@ -1,1 +1,0 @@
-"""Mutants of the layers and losses (see refcheck.mutants)."""
