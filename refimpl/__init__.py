@@ -7,6 +7,7 @@ from .classifiers import (compute_distances, softmax_loss_naive, softmax_loss_ve
                           svm_loss_naive, svm_loss_vectorized)
 from .conv import (conv_backward_naive, conv_forward_naive, max_pool_backward_naive,
                    max_pool_forward_naive)
+from .detection import average_precision, box_iou, mean_average_precision, nms, py_cpu_nms
 from .layers import (affine_backward, affine_forward, dropout_backward, dropout_forward,
                      relu_backward, relu_forward, softmax_loss, svm_loss)
 from .norm import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
@@ -20,4 +21,5 @@ __all__ = [
     "softmax_loss_naive", "softmax_loss_vectorized", "svm_loss_naive", "svm_loss_vectorized",
     "compute_distances",
     "sgd", "sgd_momentum", "sgd_nesterov", "rmsprop", "adagrad", "adam", "adamw",
+    "box_iou", "nms", "py_cpu_nms", "average_precision", "mean_average_precision",
 ]

@@ -6,7 +6,8 @@ import pytest
 import refimpl
 from refcheck.cases import Case
 from refcheck.engine import Implementation, check_case
-from refcheck.judge import judge
+from refcheck import tolerances
+from refcheck.judge import input_scale, judge
 from refcheck.registry import ROWS
 from refcheck.tolerances import FD_STEP, FINITE_DIFFERENCES, GRADIENTS
 
@@ -81,8 +82,9 @@ def test_comparison_catches_a_tiny_perturbation(name, key, dtype):
     run, expected = checked.run, row.expected(checked.inputs)
     out = run.outputs[key]  # judged directly or through a view of it
     i = np.unravel_index(np.argmax(np.abs(out)), out.shape) if out.ndim else ()
-    if out.dtype.kind == "f":
-        out[i] += max(abs(out[i]), 1.0) * (1e-7 if dtype == "float64" else 1e-3)
+    if out.dtype.kind == "f":  # twenty times what the tolerance allows there: tiny, and beyond it
+        tol = tolerances.lookup(name, key, dtype)
+        out[i] += 20 * tol.allowed(abs(float(out[i])), input_scale(checked.inputs))
     else:
         out[i] += 1
     outcome = judge(name, case, checked.inputs, run, expected, row.call.keys(expected))

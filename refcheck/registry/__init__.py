@@ -32,8 +32,8 @@ def backward(name, gen, oracle, forward_name, returns):
 
 
 def _rows():
-    from . import classifiers, conv, layers, optim
-    rows = [*layers.ROWS, *conv.ROWS, *classifiers.ROWS, *optim.ROWS]
+    from . import classifiers, conv, detection, layers, optim
+    rows = [*layers.ROWS, *conv.ROWS, *classifiers.ROWS, *optim.ROWS, *detection.ROWS]
     names = [r.name for r in rows]
     assert len(names) == len(set(names)), "duplicate registry rows"
     return {r.name: r for r in rows}

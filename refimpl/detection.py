@@ -1,0 +1,154 @@
+"""Detection utilities: box IoU, non-maximum suppression, average precision and COCO-style mAP.
+
+Boxes are (x1, y1, x2, y2) rows. By default a box covers [x1, x2) x [y1, y2) (width x2 - x1, as
+torchvision); ``pixel_inclusive=True`` is the VOC / Fast R-CNN "+1" convention (width x2 - x1 + 1),
+applied by moving x2 and y2 one pixel out before the usual arithmetic.
+"""
+import numpy as np
+
+from . import _validate as v
+
+
+def _boxes(name, boxes):
+    boxes = v.floats(name, boxes)
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"{name} must have shape (N, 4) with rows x1, y1, x2, y2, got {boxes.shape}")
+    return boxes
+
+
+def _inclusive(boxes, pixel_inclusive):
+    if not pixel_inclusive:
+        return boxes
+    return boxes + np.array([0, 0, 1, 1], dtype=boxes.dtype)
+
+
+def _area(b):
+    return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+
+
+def _iou(a, b):
+    """IoU of every box of a (..., 4) against b (..., 4), broadcast: torchvision's arithmetic, in
+    the boxes' dtype. Overlaps are clamped at 0 on each axis before they multiply, so boxes
+    disjoint on both axes do not make a positive area; 0 / 0 (two zero-area boxes) gives 0."""
+    lt = np.maximum(a[..., :2], b[..., :2])
+    rb = np.minimum(a[..., 2:], b[..., 2:])
+    wh = np.clip(rb - lt, 0, None)
+    inter = wh[..., 0] * wh[..., 1]
+    union = _area(a) + _area(b) - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = inter / union
+    return np.where(union > 0, iou, 0).astype(iou.dtype, copy=False)
+
+
+def box_iou(boxes1, boxes2, pixel_inclusive=False):
+    """IoU matrix (N, M) of boxes1 (N, 4) against boxes2 (M, 4).
+
+    torch: ``torchvision.ops.box_iou``, which gives NaN (0 / 0) where both boxes have zero area;
+    here that IoU is 0, as for any two boxes that do not overlap.
+    """
+    b1 = _inclusive(_boxes("boxes1", boxes1), pixel_inclusive)
+    b2 = _inclusive(_boxes("boxes2", boxes2), pixel_inclusive)
+    return _iou(b1[:, None, :], b2[None, :, :])
+
+
+def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
+    """Greedy non-maximum suppression; returns the kept indices (int64) by decreasing score.
+
+    Boxes are visited by decreasing score (equal scores: lower index first); a box is dropped when
+    its IoU with an already kept box is > iou_threshold (equal is kept). The IoU is computed in the
+    boxes' dtype and compared with the threshold in float64, exactly as ``torchvision.ops.nms``.
+    """
+    boxes = _inclusive(_boxes("boxes", boxes), pixel_inclusive)
+    scores = v.floats("scores", scores, ndim=1)
+    v.shape("scores", scores, (len(boxes),), f" (one per box of boxes {boxes.shape})")
+    order = np.argsort(-scores, kind="stable")
+    threshold = np.float64(iou_threshold)
+    keep = []
+    while order.size:
+        best, order = order[0], order[1:]
+        keep.append(best)
+        order = order[_iou(boxes[best], boxes[order]) <= threshold]
+    return np.array(keep, dtype=np.int64)
+
+
+def py_cpu_nms(dets, thresh):
+    """Fast R-CNN's signature: dets (N, 5) rows x1, y1, x2, y2, score; returns the kept indices
+    as a list. The "+1" pixel convention, as Fast R-CNN: ``nms(..., pixel_inclusive=True)``."""
+    dets = v.floats("dets", dets)
+    if dets.ndim != 2 or dets.shape[1] != 5:
+        raise ValueError(f"dets must have shape (N, 5) with rows x1, y1, x2, y2, score, got {dets.shape}")
+    return nms(dets[:, :4], dets[:, 4], thresh, pixel_inclusive=True).tolist()
+
+
+def _binary_labels(name, labels, n):
+    labels = np.asarray(labels)
+    if labels.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},) like scores, got {labels.shape}")
+    if labels.size and not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"{name} must hold 0/1 (or booleans), got values {np.unique(labels)[:5]}")
+    return labels.astype(bool)
+
+
+def average_precision(scores, labels):
+    """Non-interpolated average precision, ``AP = sum_j P_j (R_j - R_{j-1})`` over the distinct
+    score thresholds j (a group of equal scores enters together), R_0 = 0. scores, labels: (N,);
+    labels are 0/1. With no positive label, AP is 0. torch: torchmetrics' binary average precision.
+    """
+    scores = v.floats("scores", scores, ndim=1)
+    labels = _binary_labels("labels", labels, len(scores))
+    if not labels.any():
+        return scores.dtype.type(0.0)
+    order = np.argsort(-scores, kind="stable")
+    scores, labels = scores[order], labels[order]
+    last_of_group = np.r_[scores[1:] != scores[:-1], True]
+    tp = np.cumsum(labels)[last_of_group]
+    seen = np.flatnonzero(last_of_group) + 1
+    precision, recall = tp / seen, tp / tp[-1]
+    return scores.dtype.type(np.sum(np.diff(recall, prepend=0) * precision))
+
+
+COCO_RECALL_THRESHOLDS = np.linspace(0.0, 1.0, 101)
+COCO_MAX_DETECTIONS = 100
+
+
+def _class_ap(pred_boxes, pred_scores, gt_boxes, iou_threshold):
+    """COCO's AP of one class in one image: the top 100 detections by score (stable), each matched
+    greedily to the unmatched ground truth of highest IoU >= threshold (ties: the later one, as
+    pycocotools), then precision made monotone and read at 101 recall points."""
+    order = np.argsort(-pred_scores, kind="stable")[:COCO_MAX_DETECTIONS]
+    if len(order) == 0:
+        return 0.0
+    ious = _iou(pred_boxes[order][:, None, :], gt_boxes[None, :, :]).astype(np.float64)
+    matched = np.zeros(len(gt_boxes), bool)
+    tp = np.zeros(len(order), bool)
+    for d, row in enumerate(ious):
+        candidates = np.where(~matched & (row >= min(iou_threshold, 1 - 1e-10)), row, -1)
+        if candidates.max(initial=-1) >= 0:
+            g = len(candidates) - 1 - np.argmax(candidates[::-1])
+            matched[g], tp[d] = True, True
+    tps, fps = np.cumsum(tp), np.cumsum(~tp)
+    recall = tps / len(gt_boxes)
+    precision = tps / (tps + fps + np.spacing(1))
+    precision = np.maximum.accumulate(precision[::-1])[::-1]
+    at = np.searchsorted(recall, COCO_RECALL_THRESHOLDS, side="left")
+    return np.where(at < len(precision), precision[np.minimum(at, len(precision) - 1)], 0).mean()
+
+
+def mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold=0.5):
+    """COCO-style mAP of one image at one IoU threshold: the mean, over the classes that have
+    ground truth, of each class's 101-point interpolated AP (see _class_ap); a class with ground
+    truth and no detection scores 0, a class with detections only is not counted. Returns -1 when
+    no class has ground truth (COCO's "undefined"). Boxes are x1, y1, x2, y2 (no "+1").
+    torch: ``torchmetrics.detection.MeanAveragePrecision(iou_thresholds=[t], rec_thresholds=<101
+    float64 points>, backend='pycocotools')['map']``.
+    """
+    pred_boxes, gt_boxes = _boxes("pred_boxes", pred_boxes), _boxes("gt_boxes", gt_boxes)
+    pred_scores = v.floats("pred_scores", pred_scores, ndim=1)
+    v.shape("pred_scores", pred_scores, (len(pred_boxes),), f" (one per box of pred_boxes {pred_boxes.shape})")
+    pred_labels, gt_labels = np.asarray(pred_labels), np.asarray(gt_labels)
+    v.shape("pred_labels", pred_labels, (len(pred_boxes),), f" (one per box of pred_boxes {pred_boxes.shape})")
+    v.shape("gt_labels", gt_labels, (len(gt_boxes),), f" (one per box of gt_boxes {gt_boxes.shape})")
+    aps = [_class_ap(pred_boxes[pred_labels == c].astype(np.float64), pred_scores[pred_labels == c],
+                     gt_boxes[gt_labels == c].astype(np.float64), iou_threshold)
+           for c in np.unique(gt_labels)]
+    return pred_scores.dtype.type(np.mean(aps) if aps else -1.0)

@@ -1,0 +1,171 @@
+"""Oracles for the detection utilities: torchvision.ops and torchmetrics (pycocotools backend).
+
+Conversions:
+- the "+1" pixel convention: x2 and y2 move one pixel out (an exact shift for the coordinates the
+  generators draw), then torchvision's exclusive arithmetic applies;
+- box_iou: torchvision's 0 / 0 (two zero-area boxes) is NaN; the contract says 0, and the
+  verifier accepts either there;
+- nms: torchvision leaves the order of equal scores unspecified; the contract visits them lower
+  index first, which the adapter enforces by handing torchvision distinct rank scores in that
+  order (the boxes, the IoU arithmetic and the threshold are torchvision's). An implementation
+  that breaks ties differently passes when its result is a valid greedy suppression for some
+  order of the tied boxes (compared by kept scores);
+- average_precision: torchmetrics applies a sigmoid to scores outside [0, 1]; the adapter hands
+  it the scores' tie-preserving ranks in [0, 1] instead (AP depends only on the order);
+- mean_average_precision: float64 boxes, and the 101 recall thresholds passed explicitly in
+  float64 (torchmetrics' own default is a float32 linspace, which moves map by up to 5e-3
+  whenever a recall lands exactly on a threshold).
+"""
+import contextlib
+import io
+import warnings
+
+import numpy as np
+import torch
+
+from ._autograd import labels as int_tensor, numpy, tensor
+from .views import Mismatch
+
+REC_THRESHOLDS = np.linspace(0.0, 1.0, 101).tolist()
+
+
+def _shift(boxes, pixel_inclusive):
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    return b + np.array([0, 0, 1, 1]) if pixel_inclusive else b
+
+
+def _union_is_zero(b1, b2):
+    area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    lt, rb = np.maximum(b1[:, None, :2], b2[None, :, :2]), np.minimum(b1[:, None, 2:], b2[None, :, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=-1)
+    return area(b1)[:, None] + area(b2)[None, :] - inter == 0
+
+
+def box_iou(boxes1, boxes2, pixel_inclusive=False):
+    """``torchvision.ops.box_iou`` in float64; where both boxes have zero area (torchvision: NaN)
+    the contract's 0 and NaN are both accepted."""
+    from torchvision.ops import box_iou as tv_box_iou
+    b1, b2 = _shift(boxes1, pixel_inclusive), _shift(boxes2, pixel_inclusive)
+    iou = numpy(tv_box_iou(tensor(b1), tensor(b2)))
+    undefined = _union_is_zero(b1, b2)
+    iou[undefined] = 0.0
+
+    def view(a):
+        got = np.asarray(a["iou"], dtype=np.float64)
+        if got.shape == iou.shape:
+            got = np.where(undefined & np.isnan(got), 0.0, got)
+        return got, iou
+    return {"iou": view}
+
+
+def _torchvision_nms(boxes, scores, threshold):
+    """Kept indices with ties visited lower index first (see the module docstring)."""
+    from torchvision.ops import nms as tv_nms
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    ranks = torch.arange(len(order), 0, -1, dtype=torch.float64)
+    boxes_t = torch.as_tensor(np.ascontiguousarray(boxes[order]))
+    return order[tv_nms(boxes_t, ranks.to(boxes_t.dtype), float(threshold)).numpy()]
+
+
+_UNIQUE = "without tied scores the greedy result is unique"
+
+
+def _valid_greedy(kept, boxes, scores, threshold):
+    """Why ``kept`` is not the greedy suppression of some order of tied scores, or None.
+    Without ties the greedy result is unique, so any other ``kept`` is wrong; with ties it is valid
+    when sorted by score, no two kept boxes overlap beyond the threshold, and every dropped box
+    overlaps a kept one of higher or equal score (then some order of the ties produces it)."""
+    from torchvision.ops import box_iou as tv_box_iou
+    n = len(scores)
+    if len(set(kept.tolist())) != len(kept) or (len(kept) and (kept.min() < 0 or kept.max() >= n)):
+        return "kept indices repeat or fall outside the boxes"
+    if np.any(np.diff(scores[kept]) > 0):
+        return "kept boxes are not in order of decreasing score"
+    if len(np.unique(scores)) == n:
+        return _UNIQUE
+    # kept x all, in the boxes' dtype and compared in float64, as torchvision's nms kernel
+    # (0 / 0 is NaN there: no overlap)
+    boxes_t = torch.as_tensor(boxes)
+    overlaps = numpy(tv_box_iou(boxes_t[kept], boxes_t)) > np.float64(threshold)
+    among_kept = overlaps[:, kept] & ~np.eye(len(kept), dtype=bool)
+    if among_kept.any():
+        i, j = np.argwhere(among_kept)[0]
+        return f"kept boxes {kept[i]} and {kept[j]} overlap beyond the threshold"
+    dropped = np.setdiff1d(np.arange(n), kept)
+    covered = np.any(overlaps[:, dropped] & (scores[kept][:, None] >= scores[dropped][None, :]), axis=0)
+    if not covered.all():
+        j = dropped[np.argmin(covered)]
+        return f"box {j} (score {scores[j]:.6g}) is dropped but no kept box of higher or equal score suppresses it"
+    return None
+
+
+def _first_difference(got, expected, scores):
+    i = next((k for k, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+    if i < len(got) and i < len(expected):
+        return (f"position {i} holds box {got[i]} (score {scores[got[i]]:.6g}) where the oracle keeps box "
+                f"{expected[i]} (score {scores[expected[i]]:.6g})")
+    extra, who = (got, "only the implementation") if len(got) > len(expected) else (expected, "only the oracle")
+    return f"{who} keeps box {extra[i]} (score {scores[extra[i]]:.6g}) at position {i}"
+
+
+def _nms_expected(boxes, scores, threshold, key):
+    expected = _torchvision_nms(boxes, scores, threshold)
+
+    def view(a):
+        got = np.asarray(a[key]).reshape(-1)
+        if got.size == 0:  # an empty list has no integer dtype of its own
+            got = got.astype(np.int64)
+        if got.dtype.kind not in "iu":
+            raise Mismatch(f"kept indices must be integers, got dtype {got.dtype}")
+        if np.array_equal(got, expected):
+            return got, expected
+        reason = _valid_greedy(got.astype(np.int64), boxes, scores, threshold)
+        if reason is None:  # a different order of equal scores: compare by kept scores
+            return scores[got], scores[got]
+        if reason == _UNIQUE:
+            reason = _first_difference(got.tolist(), expected.tolist(), scores)
+        raise Mismatch(f"kept {len(got)} boxes, the oracle {len(expected)}: {reason}")
+    return {key: view}
+
+
+def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
+    """``torchvision.ops.nms`` in the boxes' dtype (its IoU arithmetic is the contract's), with
+    the conversions of the module docstring."""
+    dtype = np.asarray(boxes).dtype
+    shifted = _shift(boxes, pixel_inclusive).astype(dtype)
+    return _nms_expected(shifted, np.asarray(scores, dtype=np.float64), iou_threshold, "keep")
+
+
+def py_cpu_nms(dets, thresh):
+    """``nms(dets[:, :4], dets[:, 4], thresh, pixel_inclusive=True)`` through torchvision."""
+    dets = np.asarray(dets)
+    shifted = _shift(dets[:, :4], True).astype(dets.dtype)
+    return _nms_expected(shifted, dets[:, 4].astype(np.float64), thresh, "keep")
+
+
+def _dense_ranks(scores):
+    values, ranks = np.unique(np.asarray(scores, dtype=np.float64), return_inverse=True)
+    return ranks / max(len(values) - 1, 1)
+
+
+def average_precision(scores, labels):
+    """``torchmetrics.functional.classification.binary_average_precision`` on the scores' ranks."""
+    from torchmetrics.functional.classification import binary_average_precision
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no positive samples": AP is 0, as the contract says
+        ap = binary_average_precision(tensor(_dense_ranks(scores)), int_tensor(np.asarray(labels, dtype=np.int64)))
+    return {"ap": np.float64(float(ap) + 0.0)}  # + 0.0: torchmetrics gives -0.0 without positives
+
+
+def mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold=0.5):
+    """``torchmetrics.detection.MeanAveragePrecision(iou_thresholds=[t], rec_thresholds=REC_THRESHOLDS,
+    backend='pycocotools')['map']`` on one image (float64 boxes)."""
+    from torchmetrics.detection import MeanAveragePrecision
+    metric = MeanAveragePrecision(iou_type="bbox", box_format="xyxy", iou_thresholds=[float(iou_threshold)],
+                                  rec_thresholds=REC_THRESHOLDS, backend="pycocotools")
+    preds = dict(boxes=tensor(_shift(pred_boxes, False)), scores=tensor(pred_scores), labels=int_tensor(pred_labels))
+    target = dict(boxes=tensor(_shift(gt_boxes, False)), labels=int_tensor(gt_labels))
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")  # more than 100 detections: COCO keeps the top 100, as the contract
+        metric.update([preds], [target])
+        return {"map": np.float64(metric.compute()["map"].item())}
