@@ -1,4 +1,4 @@
-"""Normalization layers: batch normalization (CS231n ``layers.py``).
+"""Normalization layers: batch, layer, spatial batch and group normalization (CS231n ``layers.py``).
 
 Conventions that differ from torch (the oracle adapter converts them):
 - ``momentum`` weights the OLD running value: ``running = momentum * running + (1 - momentum) * batch``
@@ -93,3 +93,92 @@ def batchnorm_backward_alt(dout, cache):
     else:
         dx = _normalize_backward(dxhat, xhat, 1 / std, axis=0)
     return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    """Layer normalization of x (N, D): each row normalized over its D features; gamma, beta (D,).
+
+    ln_param: 'eps' (1e-5). No running statistics; train and test behave the same.
+    torch: ``F.layer_norm(x, (D,), gamma, beta, eps)``.
+    """
+    x = v.floats("x", x, ndim=2)
+    d = x.shape[1]
+    gamma, beta = _param_vector("gamma", gamma, d), _param_vector("beta", beta, d)
+    eps = v.positive("ln_param['eps']", ln_param.get("eps", 1e-5))
+    std = np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    xhat = (x - x.mean(axis=1, keepdims=True)) / std
+    return gamma * xhat + beta, (xhat, gamma, std)
+
+
+def layernorm_backward(dout, cache):
+    """Gradients of layernorm_forward: dx (N, D), dgamma (D,), dbeta (D,)."""
+    xhat, gamma, std = cache
+    dout = v.floats("dout", dout)
+    v.shape("dout", dout, xhat.shape, " (the forward's output)")
+    dx = _normalize_backward(dout * gamma, xhat, 1 / std, axis=1)
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+
+def _channels_last(x):
+    """(N, C, H, W) -> (N*H*W, C): one row per pixel, one column per channel."""
+    return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def _channels_first(rows, shape):
+    n, c, h, w = shape
+    return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch normalization of x (N, C, H, W) per channel, over N, H and W; gamma, beta (C,).
+
+    bn_param as batchnorm_forward (the running statistics have one entry per channel).
+    torch: ``F.batch_norm`` on the 4-D input, with batchnorm_forward's conversions.
+    """
+    x = v.floats("x", x, ndim=4)
+    out, cache = batchnorm_forward(_channels_last(x), gamma, beta, bn_param)
+    return _channels_first(out, x.shape), (x.shape, cache)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    """Gradients of spatial_batchnorm_forward: dx (N, C, H, W), dgamma (C,), dbeta (C,)."""
+    shape, bn_cache = cache
+    dout = v.floats("dout", dout, ndim=4)
+    v.shape("dout", dout, shape, " (the forward's output)")
+    dx, dgamma, dbeta = batchnorm_backward_alt(_channels_last(dout), bn_cache)
+    return _channels_first(dx, shape), dgamma, dbeta
+
+
+def _groups(a, G):
+    """(N, C, H, W) -> (N, G, C/G * H * W)."""
+    return a.reshape(a.shape[0], G, -1)
+
+
+def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
+    """Group normalization of x (N, C, H, W): the C channels split into G groups of C/G, each
+    sample's group normalized over its channels and pixels; gamma, beta (1, C, 1, 1) per channel.
+
+    gn_param: 'eps' (1e-5). torch: ``F.group_norm(x, G, gamma.ravel(), beta.ravel(), eps)``.
+    """
+    x = v.floats("x", x, ndim=4)
+    n, c, h, w = x.shape
+    if not isinstance(G, (int, np.integer)) or G < 1 or c % G:
+        raise ValueError(f"G must be a positive divisor of the {c} channels of x {x.shape}, got {G!r}")
+    gamma, beta = v.floats("gamma", gamma), v.floats("beta", beta)
+    v.shape("gamma", gamma, (1, c, 1, 1), " (one entry per channel)")
+    v.shape("beta", beta, (1, c, 1, 1), " (one entry per channel)")
+    eps = v.positive("gn_param['eps']", gn_param.get("eps", 1e-5))
+    xg = _groups(x, G)
+    std = np.sqrt(xg.var(axis=2, keepdims=True) + eps)
+    xhat = ((xg - xg.mean(axis=2, keepdims=True)) / std).reshape(x.shape)
+    return gamma * xhat + beta, (xhat, gamma, std, G)
+
+
+def spatial_groupnorm_backward(dout, cache):
+    """Gradients of spatial_groupnorm_forward: dx (N, C, H, W), dgamma and dbeta (1, C, 1, 1)."""
+    xhat, gamma, std, G = cache
+    dout = v.floats("dout", dout, ndim=4)
+    v.shape("dout", dout, xhat.shape, " (the forward's output)")
+    dx = _normalize_backward(_groups(dout * gamma, G), _groups(xhat, G), 1 / std, axis=2)
+    dgamma = (dout * xhat).sum(axis=(0, 2, 3), keepdims=True)
+    return dx.reshape(xhat.shape), dgamma, dout.sum(axis=(0, 2, 3), keepdims=True)

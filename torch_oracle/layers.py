@@ -86,3 +86,37 @@ def dropout(x, dropout_param, dout):
     if np.size(x) >= 100_000:
         expected["keep_rate"] = lambda a: (np.mean(_kept(a["out"], x)), p)
     return expected
+
+
+def layernorm(x, gamma, beta, ln_param, dout):
+    """``F.layer_norm(x, (D,), gamma, beta, eps)``."""
+    eps = ln_param.get("eps", 1e-5)
+    return autograd(lambda x, gamma, beta: F.layer_norm(x, x.shape[1:], gamma, beta, eps),
+                    dict(x=x, gamma=gamma, beta=beta), ("out",), (dout,))
+
+
+def groupnorm(x, gamma, beta, G, gn_param, dout):
+    """``torch.group_norm`` (the op under ``F.group_norm``, which refuses groups of one value; the
+    op itself does not); the contract's gamma and beta are (1, C, 1, 1), torch's (C,), so their
+    gradients come back in the contract's shape."""
+    eps = gn_param.get("eps", 1e-5)
+    return autograd(lambda x, gamma, beta: torch.group_norm(x, G, gamma.reshape(-1), beta.reshape(-1), eps, False),
+                    dict(x=x, gamma=gamma, beta=beta), ("out",), (dout,))
+
+
+def embedding(x, W, dout):
+    """``F.embedding(x, W)``: repeated words accumulate into dW."""
+    return autograd(lambda W: F.embedding(labels(x), W), dict(W=W), ("out",), (dout,))
+
+
+def temporal_affine(x, w, b, dout):
+    """``F.linear(x, w.T, b)`` on (N, T, D)."""
+    return autograd(lambda x, w, b: F.linear(x, w.T, b), dict(x=x, w=w, b=b), ("out",), (dout,))
+
+
+def temporal_softmax_loss(x, y, mask):
+    """``(F.cross_entropy(x, y, reduction='none') * mask).sum() / N`` over the flattened steps."""
+    n, t, v = np.shape(x)
+    keep = tensor(np.asarray(mask, dtype=np.float64).reshape(-1))
+    return autograd(lambda x: (F.cross_entropy(x.reshape(-1, v), labels(y).reshape(-1), reduction="none")
+                               * keep).sum() / n, dict(x=x), ("loss",))

@@ -12,7 +12,7 @@ the user's cannot share (dropout's mask).
 import importlib
 from dataclasses import dataclass
 
-FAMILIES = ("layers", "conv", "classifiers", "optim", "detection")
+FAMILIES = ("layers", "norm", "conv", "classifiers", "rnn", "optim", "detection")
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,13 @@ def forward(name, gen, oracle, returns="out cache"):
     return Row(name, gen, oracle, Forward(name, returns))
 
 
-def backward(name, gen, oracle, forward_name, returns):
-    return Row(name, gen, oracle, Backward(name, forward_name, returns))
+def backward(name, gen, oracle, forward_name, returns, forward_returns="out cache"):
+    return Row(name, gen, oracle, Backward(name, forward_name, returns, forward_returns))
 
 
 def _rows():
-    from . import classifiers, conv, detection, layers, optim
-    rows = [*layers.ROWS, *conv.ROWS, *classifiers.ROWS, *optim.ROWS, *detection.ROWS]
+    from . import classifiers, conv, detection, layers, norm, optim, rnn
+    rows = [*layers.ROWS, *norm.ROWS, *conv.ROWS, *classifiers.ROWS, *rnn.ROWS, *optim.ROWS, *detection.ROWS]
     names = [r.name for r in rows]
     assert len(names) == len(set(names)), "duplicate registry rows"
     return {r.name: r for r in rows}

@@ -42,4 +42,8 @@ ROWS = [
     backward("conv_backward_naive", conv, "conv:conv", "conv_forward_naive", "dx dw db"),
     forward("max_pool_forward_naive", pool, "conv:max_pool"),
     backward("max_pool_backward_naive", pool, "conv:max_pool", "max_pool_forward_naive", "dx"),
+    forward("conv_forward_fast", conv, "conv:conv"),
+    backward("conv_backward_fast", conv, "conv:conv", "conv_forward_fast", "dx dw db"),
+    forward("max_pool_forward_fast", pool, "conv:max_pool"),
+    backward("max_pool_backward_fast", pool, "conv:max_pool", "max_pool_forward_fast", "dx"),
 ]

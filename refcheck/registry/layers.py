@@ -58,12 +58,18 @@ def batchnorm(c):
     x = c.cast(2 * c.raw(c.N, c.D) + c.raw(c.D))
     if c.edge == "constant_feature":
         x[:, 0] = x[0, 0]
+    return (dict(x=x, gamma=c.randn(c.D), beta=c.randn(c.D), bn_param=batchnorm_params(c, c.D)),
+            dict(dout=c.grad(c.N, c.D)))
+
+
+def batchnorm_params(c, channels):
+    """bn_param for the sizes test, custom and fresh (see batchnorm)."""
     bn_param = {"mode": "test" if c.test else "train"}
     if c.custom:
         bn_param.update(eps=float(c.rng.choice([1e-3, 1e-2, 0.5])), momentum=float(c.rng.uniform(0.1, 0.99)))
     if not c.fresh:
-        bn_param.update(running_mean=c.randn(c.D), running_var=c.cast(c.rng.uniform(0.5, 2, c.D)))
-    return dict(x=x, gamma=c.randn(c.D), beta=c.randn(c.D), bn_param=bn_param), dict(dout=c.grad(c.N, c.D))
+        bn_param.update(running_mean=c.randn(channels), running_var=c.cast(c.rng.uniform(0.5, 2, channels)))
+    return bn_param
 
 
 # the backward functions are judged in train mode (CS231n's cache does not cover test mode)

@@ -58,7 +58,7 @@ class Trajectory:
     failure); modifying ``w`` in place is a warning when next_w is that same array, else a failure."""
 
     def __init__(self, rule):
-        self.name, self.needs = rule, (rule,)
+        self.name, self.needs, self.returns = rule, (rule,), ("next_w", "config")
         self.compares = ("next_w",) + tuple(f"config['{k}']" for k in STATE[rule])
 
     def keys(self, expected):

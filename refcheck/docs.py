@@ -1,0 +1,89 @@
+"""Writes docs/API.md from the registry: every function with its signature, returns, what refimpl
+computes (its docstring), its oracle and conversions (the adapter's docstring), its edge cases
+and tolerance overrides. ``python -m refcheck.docs > docs/API.md``; tests/test_docs.py keeps the
+committed file current."""
+import importlib
+import inspect
+import sys
+
+import refimpl
+
+from . import tolerances
+from .registry import ROWS
+
+FAMILIES = [
+    ("layers", "Layers and losses (CS231n assignment 2, `layers.py`)"),
+    ("norm", "Normalization (CS231n assignment 2)"),
+    ("conv", "Convolution and pooling (CS231n assignment 2, `layers.py` and `fast_layers.py`)"),
+    ("classifiers", "Linear classifiers and k-NN (CS231n assignment 1)"),
+    ("rnn", "Recurrent layers (CS231n assignment 3, `rnn_layers.py`)"),
+    ("optim", "Update rules (CS231n `optim.py` and beyond)"),
+    ("detection", "Detection utilities"),
+]
+
+HEADER = """# API reference
+
+Generated from the registry by `python -m refcheck.docs` (tests/test_docs.py fails when this file
+is stale). Each function exists in `refimpl` with this name and signature and is what the verifier
+looks up in a user's module. "Oracle" is what its results must agree with, and how the adapter
+converts where the contract and PyTorch differ. `cache` is opaque: the verifier hands it back only
+to the same implementation's backward. Arrays are NumPy arrays; float32 in gives float32 out.
+
+Verdicts on a user's implementation: `fail` when an output, gradient or state differs from the
+oracle beyond tolerance (or is NaN/inf where the oracle is finite on ordinary inputs); `error`
+when it raises, returns the wrong structure or shape, or hangs; `pass` with a warning for float64
+outputs from float32 inputs, an array argument modified in place, non-finite results only on
+extreme inputs, or an update rule that updates `w` in place and returns it (`--strict` fails
+them). A backward is judged on its own forward's cache.
+"""
+
+
+def _paragraph(doc):
+    """A docstring on one line, with table pipes escaped."""
+    return " ".join(inspect.cleandoc(doc or "").split()).replace("|", "\\|")
+
+
+def _oracle_doc(row):
+    module, function = row.oracle.split(":")
+    return _paragraph(getattr(importlib.import_module(f"torch_oracle.{module}"), function).__doc__)
+
+
+def _overrides(name):
+    notes = [f"`{key}`: {tol} ({reason})" for (fn, key, _), (tol, reason) in tolerances.OVERRIDES.items()
+             if fn == name]
+    return ("; tolerance " + "; ".join(notes)) if notes else ""
+
+
+def _module_notes(rows, shown):
+    """The docstrings of the refimpl and torch_oracle modules behind ``rows``, each module once."""
+    notes = []
+    modules = [inspect.getmodule(getattr(refimpl, r.name)) for r in rows]
+    modules += [importlib.import_module(f"torch_oracle.{r.oracle.split(':')[0]}") for r in rows]
+    for module in modules:
+        if module.__name__ not in shown and module.__doc__:
+            shown.add(module.__name__)
+            notes += [f"**`{module.__name__}`**: " + " ".join(module.__doc__.split()), ""]
+    return notes
+
+
+def render():
+    lines, shown = [HEADER], set()
+    for family, title in FAMILIES:
+        module = importlib.import_module(f"refcheck.registry.{family}")
+        lines += [f"## {title}", ""] + _module_notes(module.ROWS, shown)
+        lines += ["| function | returns | refimpl | oracle | edge cases |", "|---|---|---|---|---|"]
+        for row in module.ROWS:
+            fn = getattr(refimpl, row.name)
+            signature = f"`{row.name}{inspect.signature(fn)}`"
+            returns = ", ".join(row.call.returns)
+            edges = ", ".join(row.gen.edges) or "-"
+            lines.append(f"| {signature} | {returns} | {_paragraph(fn.__doc__)} | {_oracle_doc(row)}"
+                         f"{_overrides(row.name)} | {edges} |")
+        lines.append("")
+    missing = set(ROWS) - {r.name for f, _ in FAMILIES for r in importlib.import_module(f"refcheck.registry.{f}").ROWS}
+    assert not missing, f"rows outside the documented families: {missing}"
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

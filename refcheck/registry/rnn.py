@@ -1,0 +1,87 @@
+"""Rows for the recurrent layers, word embeddings and the temporal layers."""
+import numpy as np
+
+from ..cases import generator
+from . import backward, forward
+
+
+def _weights(c, gates):
+    """Wx (D, gates*H), Wh (H, gates*H), b: scaled so that the gates are neither saturated nor flat."""
+    H = c.H
+    return (c.randn(c.D, gates * H, scale=0.6), c.randn(H, gates * H, scale=0.6), c.randn(gates * H, scale=0.5))
+
+
+@generator(N=(1, 4), D=(1, 5), H=(1, 5), edges={"one_sample": {"N": 1}, "one_unit": {"H": 1}, "saturated": {}})
+def rnn_step(c):
+    """saturated: inputs ten times larger, so tanh sits near +-1."""
+    Wx, Wh, b = _weights(c, 1)
+    x = c.randn(c.N, c.D, scale=10.0 if c.edge == "saturated" else 1.0)
+    return dict(x=x, prev_h=c.randn(c.N, c.H, scale=0.5), Wx=Wx, Wh=Wh, b=b), dict(dnext_h=c.grad(c.N, c.H))
+
+
+@generator(N=(1, 4), D=(1, 5), H=(1, 5), edges={"one_sample": {"N": 1}, "one_unit": {"H": 1}, "saturated": {}})
+def lstm_step(c):
+    Wx, Wh, b = _weights(c, 4)
+    x = c.randn(c.N, c.D, scale=10.0 if c.edge == "saturated" else 1.0)
+    return (dict(x=x, prev_h=c.randn(c.N, c.H, scale=0.5), prev_c=c.randn(c.N, c.H), Wx=Wx, Wh=Wh, b=b),
+            dict(dnext_h=c.grad(c.N, c.H), dnext_c=c.grad(c.N, c.H)))
+
+
+def _sequence_gen(gates):
+    @generator(N=(1, 3), T=(1, 6), D=(1, 4), H=(1, 4), edges={"one_step": {"T": 1}, "one_sample": {"N": 1},
+                                                               "long_sequence": {"T": 12}})
+    def sequence(c):
+        Wx, Wh, b = _weights(c, gates)
+        return (dict(x=c.randn(c.N, c.T, c.D), h0=c.randn(c.N, c.H, scale=0.5), Wx=Wx, Wh=Wh, b=b),
+                dict(dh=c.grad(c.N, c.T, c.H)))
+    sequence.name = f"sequence_{gates}"
+    return sequence
+
+
+rnn_sequence, lstm_sequence = _sequence_gen(1), _sequence_gen(4)
+
+
+@generator(N=(1, 4), T=(1, 6), V=(2, 10), D=(1, 5), edges={"repeated_words": {}, "vocabulary_ends": {}})
+def words(c):
+    x = c.rng.integers(0, c.V, (c.N, c.T))
+    if c.edge == "repeated_words":
+        x[:] = c.rng.integers(0, c.V)
+    elif c.edge == "vocabulary_ends":
+        x = np.where(c.rng.random((c.N, c.T)) < 0.5, 0, c.V - 1)
+    return dict(x=x, W=c.randn(c.V, c.D)), dict(dout=c.grad(c.N, c.T, c.D))
+
+
+@generator(N=(1, 4), T=(1, 5), D=(1, 5), M=(1, 6), edges={"one_step": {"T": 1}})
+def temporal(c):
+    return dict(x=c.randn(c.N, c.T, c.D), w=c.randn(c.D, c.M), b=c.randn(c.M)), dict(dout=c.grad(c.N, c.T, c.M))
+
+
+@generator(N=(1, 4), T=(1, 5), V=(2, 8), edges={"all_masked": {}, "none_masked": {}, "huge_offset": {},
+                                                "one_sample": {"N": 1}})
+def captions(c):
+    x = c.raw(c.N, c.T, c.V) + (1e3 if c.edge == "huge_offset" else 0)
+    mask = c.rng.random((c.N, c.T)) < 0.7
+    if c.edge == "all_masked":
+        mask[:] = False
+    elif c.edge == "none_masked":
+        mask[:] = True
+    return dict(x=c.cast(x), y=c.rng.integers(0, c.V, (c.N, c.T)), mask=mask), {}
+
+
+ROWS = [
+    forward("rnn_step_forward", rnn_step, "rnn:rnn_step", "next_h cache"),
+    backward("rnn_step_backward", rnn_step, "rnn:rnn_step", "rnn_step_forward", "dx dprev_h dWx dWh db",
+             "next_h cache"),
+    forward("rnn_forward", rnn_sequence, "rnn:rnn", "h cache"),
+    backward("rnn_backward", rnn_sequence, "rnn:rnn", "rnn_forward", "dx dh0 dWx dWh db", "h cache"),
+    forward("lstm_step_forward", lstm_step, "rnn:lstm_step", "next_h next_c cache"),
+    backward("lstm_step_backward", lstm_step, "rnn:lstm_step", "lstm_step_forward",
+             "dx dprev_h dprev_c dWx dWh db", "next_h next_c cache"),
+    forward("lstm_forward", lstm_sequence, "rnn:lstm", "h cache"),
+    backward("lstm_backward", lstm_sequence, "rnn:lstm", "lstm_forward", "dx dh0 dWx dWh db", "h cache"),
+    forward("word_embedding_forward", words, "layers:embedding"),
+    backward("word_embedding_backward", words, "layers:embedding", "word_embedding_forward", "dW"),
+    forward("temporal_affine_forward", temporal, "layers:temporal_affine"),
+    backward("temporal_affine_backward", temporal, "layers:temporal_affine", "temporal_affine_forward", "dx dw db"),
+    forward("temporal_softmax_loss", captions, "layers:temporal_softmax_loss", "loss dx"),
+]
