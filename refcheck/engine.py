@@ -33,6 +33,11 @@ class Timeout(Exception):
     pass
 
 
+class Fatal(str):
+    """An execution error after which the function's remaining cases are not worth running
+    (it hung, or its process died): the message, marked."""
+
+
 @contextmanager
 def time_limit(seconds):
     """Interrupt Python code that runs longer than ``seconds`` (main thread only; see isolate for
@@ -99,7 +104,7 @@ class Implementation:
         except Malformed as exc:
             return str(exc)
         except Timeout as exc:
-            return f"{row.name} {exc}"
+            return Fatal(f"{row.name} {exc}")
         except Exception as exc:  # noqa: BLE001 - whatever the implementation raises is an error verdict
             return describe_exception(exc, self.file)
 
@@ -123,16 +128,20 @@ def check_case(impl, row, case):
     inputs = row.gen(case)
     run = impl.execute(row, inputs, case)
     if isinstance(run, str):
-        return Checked(case, Outcome("error", run), inputs)
+        return Checked(case, Outcome("error", run, fatal=isinstance(run, Fatal)), inputs)
     expected = row.expected(inputs)
     return Checked(case, judge(row.name, case, inputs, run, expected, row.call.keys(expected)), inputs, run)
 
 
-def describe_inputs(inputs):
-    """``x (3, 4) float32, bn_param {mode: 'train', running_mean (4,)}, ...``"""
+def describe_inputs(inputs, show_values=12):
+    """``x (3, 4) float32, bn_param {mode: 'train', running_mean (4,)}, ...``; arrays of at most
+    ``show_values`` elements (a shrunk case's) also show their values."""
     def one(value):
         if hasattr(value, "shape") and hasattr(value, "dtype"):
-            return f"{tuple(value.shape)} {value.dtype}"
+            text = f"{tuple(value.shape)} {value.dtype}"
+            if 0 < value.size <= show_values:
+                text += " = " + np.array2string(value, separator=", ", precision=6).replace("\n", "")
+            return text
         if isinstance(value, dict):
             return "{" + ", ".join(f"{k}: {one(v)}" for k, v in value.items()) + "}"
         return repr(value)
@@ -246,10 +255,12 @@ def check_function(impl, name, cases, strict=False, minimize=True):
             report.worst = max(report.worst, outcome.worst)
         else:
             failures.append(checked)
+        if outcome.fatal:
+            break
     if failures:
         report.failed = len(failures)
         first = next((f for f in failures if f.outcome.status == "error"), failures[0])
-        if minimize:
+        if minimize and not first.outcome.fatal:
             first = shrink(impl, row, first)
         report.status = first.outcome.status
         report.worst = max(report.worst, first.outcome.worst)

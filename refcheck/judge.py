@@ -24,6 +24,7 @@ class Outcome:
     compared: int = 0                # value comparisons that ran
     warnings: list = field(default_factory=list)
     key: str = None                  # the output that failed
+    fatal: bool = False              # hung or crashed: the function's other cases are not run
 
 
 def input_scale(inputs):

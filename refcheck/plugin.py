@@ -7,8 +7,8 @@ import pytest
 
 from .cases import PROFILES
 from .loader import ImportProblem, load
+from .parallel import pin_worker_threads
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class RefcheckWarning(UserWarning):
@@ -24,11 +24,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    # xdist workers inherit the environment: one BLAS/torch thread each, so 2 workers on 2 cores
-    # do not oversubscribe them
+    # xdist workers inherit the environment (see refcheck.parallel)
     if getattr(config.option, "numprocesses", None) or os.environ.get("PYTEST_XDIST_WORKER"):
-        for var in THREAD_VARS:
-            os.environ.setdefault(var, "1")
+        pin_worker_threads(override=False)
     if config.getoption("impl") and config.args_source != pytest.Config.ArgsSource.ARGS:
         from . import checks
         config.args[:] = [checks.__file__]
@@ -60,14 +58,19 @@ class PytestChecker:
             warnings.warn(RefcheckWarning(f"{name} [{case.id}]: {w}"), stacklevel=1)
 
 
-@pytest.fixture(scope="session")
-def refcheck_impl(request):
+def checker_for(config):
+    """The checker of the module named by --impl (exit 2 with one message if it cannot import)."""
     from .engine import Implementation
-    target = request.config.getoption("impl")
-    if not target:
-        pytest.skip("no implementation given: pass --impl PATH")
+    target = config.getoption("impl")
     try:
         module = load(target)
     except ImportProblem as exc:
         pytest.exit(str(exc), returncode=2)
-    return PytestChecker(Implementation(module, target), request.config.getoption("impl_strict"))
+    return PytestChecker(Implementation(module, target), config.getoption("impl_strict"))
+
+
+@pytest.fixture(scope="session")
+def refcheck_impl(request):
+    if not request.config.getoption("impl"):
+        pytest.skip("no implementation given: pass --impl PATH")
+    return checker_for(request.config)

@@ -31,7 +31,7 @@ def test_report_names_output_index_values_tolerance_case_and_repro():
     assert "N=3" in case_id, "the shrinker should stop at the smallest N that still fails (3)"
     assert re.search(r"db differs from the oracle: worst element db\[\d+\]: actual \S+, expected \S+, "
                      r"\|diff\| \S+ > allowed \S+ \(rtol \S+, atol \S+, scale \S+\)", report.message)
-    assert re.search(r"inputs: x \(3, [\d, ]+\) float\d\d, w \(\d+, \d+\) float\d\d", report.message)
+    assert re.search(r"inputs: x \(3, [\d, ]+\) float\d\d = \[\[.*\]\], w \(\d+, \d+\) float\d\d", report.message)
     assert report.repro.endswith(f"{FIXTURE} --only affine_backward --case {case_id}")
     assert report.repro in report.message
 

@@ -1,0 +1,98 @@
+"""The verifier's two faces on other people's modules: verdicts, hints, warnings, the pytest plugin."""
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+from refcheck.cases import seeds_for
+from refcheck.engine import Implementation, check_function
+from refcheck.loader import load
+from refcheck.registry import ROWS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = "examples/layers_with_mistakes.py"
+RULES = "tests/fixtures/verdict_rules.py"
+
+EXAMPLE_VERDICTS = {
+    "affine_forward": ("pass", None), "affine_backward": ("pass", None), "relu_forward": ("pass", None),
+    "relu_backward": ("fail", "exactly 0"), "softmax_loss": ("fail", "without subtracting each row's maximum"),
+    "svm_loss": ("pass", None), "batchnorm_forward": ("fail", "unbiased batch variance"),
+    "dropout_forward": ("fail", "probability of dropping"), "conv_forward_naive": ("pass", None),
+    "max_pool_forward_naive": ("pass", None), "max_pool_backward_naive": ("fail", "Every tied maximum"),
+}
+
+
+def run(*args, **kw):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False, **kw)
+
+
+def verdict(path, name, strict=False, timeout=None):
+    impl = Implementation(load(os.path.join(ROOT, path)), path, **({"timeout": timeout} if timeout else {}))
+    return check_function(impl, name, ROWS[name].gen.cases(seeds_for()), strict)
+
+
+def test_make_verify_example_gets_the_right_verdict_and_hint_for_each_function(tmp_path):
+    out = tmp_path / "v.json"
+    result = run("-m", "refcheck", EXAMPLE, "--json", str(out), "-n", "2")
+    assert result.returncode == 1
+    functions = json.loads(out.read_text())["functions"]
+    for name, (status, hint) in EXAMPLE_VERDICTS.items():
+        assert functions[name]["status"] == status, (name, functions[name]["message"])
+        if hint:
+            assert hint in functions[name]["hint"], (name, functions[name]["hint"])
+    assert functions["conv_forward_naive"]["warnings"] == ["out is float64 for float32 inputs"]
+    assert {n for n, f in functions.items() if f["status"] == "missing"} == set(ROWS) - set(EXAMPLE_VERDICTS)
+    assert "not defined (not checked): batchnorm_backward" in result.stdout
+
+
+def test_parallel_and_serial_runs_agree(tmp_path):
+    reports = []
+    for n in ("1", "2"):
+        run("-m", "refcheck", EXAMPLE, "--only", "relu_backward,dropout_forward,svm_loss", "-n", n,
+            "--json", str(tmp_path / f"{n}.json"))
+        functions = json.loads((tmp_path / f"{n}.json").read_text())["functions"]
+        reports.append({k: {f: v for f, v in r.items() if f != "seconds"} for k, r in functions.items()})
+    assert reports[0] == reports[1]
+
+
+def test_backward_is_an_error_when_its_forward_raises_or_is_missing():
+    raised = verdict(RULES, "affine_backward")
+    assert raised.status == "error" and "RuntimeError: not implemented yet" in raised.message
+    assert "verdict_rules.py" in raised.message
+    missing = verdict(RULES, "relu_backward")
+    assert missing.status == "error" and "needs relu_forward" in missing.message
+
+
+def test_non_finite_only_on_extreme_inputs_is_a_warning():
+    report = verdict(RULES, "softmax_loss")
+    assert report.status == "pass", report.message
+    assert "loss is non-finite on extreme inputs" in report.warnings
+    assert verdict(RULES, "softmax_loss", strict=True).status == "fail"
+
+
+def test_float64_outputs_and_modified_inputs_warn():
+    report = verdict(RULES, "svm_loss")
+    assert report.status == "pass", report.message
+    assert "dx is float64 for float32 inputs" in report.warnings
+    assert "svm_loss modified its argument x in place" in report.warnings
+
+
+def test_wrong_structure_and_hangs_are_errors():
+    structure = verdict(RULES, "sgd")
+    assert structure.status == "error" and "expected a tuple (next_w, config)" in structure.message
+    hang = verdict(RULES, "compute_distances", timeout=0.5)
+    assert hang.status == "error" and "did not return within 0.5 s" in hang.message
+
+
+def test_pytest_plugin_runs_the_same_checks_with_xdist_k_and_junit(tmp_path):
+    junit = tmp_path / "report.xml"
+    result = run("-m", "pytest", "--impl", EXAMPLE, "-n", "2", "-q", "-p", "no:cacheprovider",
+                 "-k", "relu or svm_loss or affine_forward", f"--junitxml={junit}")
+    assert result.returncode == 1, result.stdout[-3000:]
+    cases = ET.parse(junit).getroot().iter("testcase")
+    failed = {c.get("name").split("[")[1].split("-")[0] for c in cases if c.find("failure") is not None}
+    assert failed == {"relu_backward"}
+    assert "repro: " in result.stdout and "exactly 0" in result.stdout
+    skipped = run("-m", "pytest", "--impl", EXAMPLE, "-q", "-p", "no:cacheprovider", "-k", "lstm_forward")
+    assert skipped.returncode == 0 and "skipped" in skipped.stdout
