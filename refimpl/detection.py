@@ -22,22 +22,23 @@ def _inclusive(boxes, pixel_inclusive):
     return boxes + np.array([0, 0, 1, 1], dtype=boxes.dtype)
 
 
-def _area(b):
-    return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+def _iou_columns(a, b):
+    """IoU from corner columns a = (x1, y1, x2, y2) and b, broadcast against each other, with
+    torchvision's arithmetic in the boxes' dtype: overlaps are clamped at 0 on each axis before
+    they multiply (boxes disjoint on both axes do not make a positive area), union = area_a +
+    area_b - intersection, and 0 / 0 (two zero-area boxes) gives 0."""
+    ax1, ay1, ax2, ay2 = a
+    bx1, by1, bx2, by2 = b
+    w = np.minimum(ax2, bx2) - np.maximum(ax1, bx1)
+    h = np.minimum(ay2, by2) - np.maximum(ay1, by1)
+    inter = np.maximum(w, 0) * np.maximum(h, 0)
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 def _iou(a, b):
-    """IoU of every box of a (..., 4) against b (..., 4), broadcast: torchvision's arithmetic, in
-    the boxes' dtype. Overlaps are clamped at 0 on each axis before they multiply, so boxes
-    disjoint on both axes do not make a positive area; 0 / 0 (two zero-area boxes) gives 0."""
-    lt = np.maximum(a[..., :2], b[..., :2])
-    rb = np.minimum(a[..., 2:], b[..., 2:])
-    wh = np.clip(rb - lt, 0, None)
-    inter = wh[..., 0] * wh[..., 1]
-    union = _area(a) + _area(b) - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        iou = inter / union
-    return np.where(union > 0, iou, 0).astype(iou.dtype, copy=False)
+    """IoU of boxes a (..., 4) against b (..., 4), broadcast (see _iou_columns)."""
+    return _iou_columns(np.moveaxis(a, -1, 0), np.moveaxis(b, -1, 0))
 
 
 def box_iou(boxes1, boxes2, pixel_inclusive=False):
@@ -51,23 +52,63 @@ def box_iou(boxes1, boxes2, pixel_inclusive=False):
     return _iou(b1[:, None, :], b2[None, :, :])
 
 
+def _overlapping_pairs(corners, chunk=1 << 20):
+    """Index pairs (i, j) of the boxes whose rectangles overlap (open intervals on both axes),
+    about ``chunk`` candidates at a time: the only pairs that can have a positive IoU. Sweep and
+    prune: sorted by x1, box p can only overlap the boxes after it whose x1 is below its x2; of
+    those candidates, the pairs that do not overlap along y are dropped."""
+    by_x = np.argsort(corners[0], kind="stable").astype(np.int32)
+    x1, y1, x2, y2 = corners[:, by_x]  # positions below are in x order
+    later = np.maximum(np.searchsorted(x1, x2, side="left") - np.arange(len(by_x)) - 1, 0)
+    ends = np.cumsum(later)
+    start = 0
+    while start < len(by_x):
+        stop = max(int(np.searchsorted(ends, ends[start] - later[start] + chunk, side="right")), start + 1)
+        counts = later[start:stop]
+        p = np.repeat(np.arange(start, stop, dtype=np.int32), counts)
+        q = p + 1 + np.arange(len(p), dtype=np.int32) - np.repeat((np.cumsum(counts) - counts).astype(np.int32), counts)
+        overlap_y = (np.repeat(y1[start:stop], counts) < y2[q]) & (y1[q] < np.repeat(y2[start:stop], counts))
+        yield by_x[p[overlap_y]], by_x[q[overlap_y]]
+        start = stop
+
+
 def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
     """Greedy non-maximum suppression; returns the kept indices (int64) by decreasing score.
 
     Boxes are visited by decreasing score (equal scores: lower index first); a box is dropped when
     its IoU with an already kept box is > iou_threshold (equal is kept). The IoU is computed in the
-    boxes' dtype and compared with the threshold in float64, exactly as ``torchvision.ops.nms``.
+    boxes' dtype, the kept box's operand first, and compared with the threshold in float64, exactly
+    as ``torchvision.ops.nms``. Only overlapping pairs are compared (the others have IoU 0), then
+    one pass in score order keeps a box unless a kept box suppressed it.
     """
     boxes = _inclusive(_boxes("boxes", boxes), pixel_inclusive)
     scores = v.floats("scores", scores, ndim=1)
     v.shape("scores", scores, (len(boxes),), f" (one per box of boxes {boxes.shape})")
-    order = np.argsort(-scores, kind="stable")
     threshold = np.float64(iou_threshold)
+    if not threshold >= 0:
+        raise ValueError(f"iou_threshold must be >= 0, got {iou_threshold!r}")
+    order = np.argsort(-scores, kind="stable")
+    rank = np.empty(len(boxes), np.int64)
+    rank[order] = np.arange(len(boxes))
+    corners = boxes.T.copy()  # columns x1, y1, x2, y2: gathering columns beats gathering rows
+    keepers, victims = [], []
+    for a, b in _overlapping_pairs(corners):
+        keeper = np.where(rank[a] < rank[b], a, b)  # the box visited first might suppress the other
+        victim = a + b - keeper
+        hit = _iou_columns(corners[:, keeper], corners[:, victim]) > threshold
+        keepers.append(keeper[hit])
+        victims.append(victim[hit])
+    keepers, victims = np.concatenate(keepers or [[]]).astype(np.int64), np.concatenate(victims or [[]]).astype(np.int64)
+    by_keeper = np.argsort(keepers, kind="stable")
+    victims = victims[by_keeper].tolist()
+    bounds = np.searchsorted(keepers[by_keeper], np.arange(len(boxes) + 1)).tolist()
+    suppressed = bytearray(len(boxes))
     keep = []
-    while order.size:
-        best, order = order[0], order[1:]
-        keep.append(best)
-        order = order[_iou(boxes[best], boxes[order]) <= threshold]
+    for i in order.tolist():
+        if not suppressed[i]:
+            keep.append(i)
+            for j in victims[bounds[i]:bounds[i + 1]]:
+                suppressed[j] = 1
     return np.array(keep, dtype=np.int64)
 
 

@@ -2,6 +2,8 @@
 with strided views of the input (im2col without copying windows one by one) and one matrix
 product, so BLAS does the arithmetic.
 """
+import itertools
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -24,8 +26,10 @@ def conv_forward_fast(x, w, b, conv_param):
     # cols: (C*HH*WW, N*H'*W'), one column per output position
     cols = _windows(_pad(x, pad), hh, ww, stride, h_out, w_out).transpose(1, 2, 3, 0, 4, 5)
     cols = np.ascontiguousarray(cols).reshape(-1, n * h_out * w_out)
-    out = (w.reshape(f, -1) @ cols).reshape(f, n, h_out, w_out).transpose(1, 0, 2, 3) + b[:, None, None]
-    return np.ascontiguousarray(out), (x.shape, w, stride, pad, cols)
+    out = np.empty((n, f, h_out, w_out), dtype=np.result_type(x, w, b))
+    # the bias is added while the product moves from (F, N, ...) to the (N, F, ...) layout: one pass
+    np.add((w.reshape(f, -1) @ cols).reshape(f, n, h_out, w_out).transpose(1, 0, 2, 3), b[:, None, None], out=out)
+    return out, (x.shape, w, stride, pad, cols)
 
 
 def conv_backward_fast(dout, cache):
@@ -43,27 +47,53 @@ def conv_backward_fast(dout, cache):
     for i in range(hh):  # col2im: each kernel offset adds its strided grid of gradients
         for j in range(ww):
             dxp[:, :, i:i + stride * h_out:stride, j:j + stride * w_out:stride] += dcols[:, i, j].transpose(1, 0, 2, 3)
-    return dxp[:, :, pad:pad + h, pad:pad + wd].copy(), dw, dout.sum(axis=(0, 2, 3))
+    return dxp[:, :, pad:pad + h, pad:pad + wd], dw, dout.sum(axis=(0, 2, 3))
+
+
+def _tap(a, i, j, stride, h_out, w_out):
+    """The (N, C, H', W') strided view of a holding each window's element at offset (i, j)."""
+    return a[:, :, i:i + stride * (h_out - 1) + 1:stride, j:j + stride * (w_out - 1) + 1:stride]
+
+
+def _cache_sized_batches(x, budget=1 << 18):
+    """Slices of the batch whose part of x takes about ``budget`` bytes: every offset's pass over a
+    slice then hits the cache instead of memory."""
+    per = max(1, budget // max(1, x[:1].nbytes))
+    return [slice(i, i + per) for i in range(0, len(x), per)]
 
 
 def max_pool_forward_fast(x, pool_param):
-    """As max_pool_forward_naive: x (N, C, H, W) -> out (N, C, H', W')."""
+    """As max_pool_forward_naive: x (N, C, H, W) -> out (N, C, H', W'), as the running maximum over
+    the pool_height * pool_width offsets of the windows (no window is copied)."""
     x, ph, pw, stride, h_out, w_out = _pool_args(x, pool_param)
-    windows = _windows(x, ph, pw, stride, h_out, w_out)
-    flat = windows.transpose(0, 1, 4, 5, 2, 3).reshape(x.shape[:2] + (h_out, w_out, ph * pw))
-    first = flat.argmax(axis=-1)  # among ties, the first in row-major order (as torch)
-    out = np.take_along_axis(flat, first[..., None], axis=-1)[..., 0]
-    return out, (x.shape, first, (ph, pw, stride))
+    out = np.empty(x.shape[:2] + (h_out, w_out), dtype=x.dtype)
+    for batch in _cache_sized_batches(x):
+        xb, ob = x[batch], out[batch]
+        np.copyto(ob, _tap(xb, 0, 0, stride, h_out, w_out))
+        for i, j in itertools.product(range(ph), range(pw)):
+            np.maximum(ob, _tap(xb, i, j, stride, h_out, w_out), out=ob)
+    return out, (x, out, (ph, pw, stride))
 
 
 def max_pool_backward_fast(dout, cache):
-    """As max_pool_backward_naive: each window's gradient to its first maximum; overlaps add up."""
-    x_shape, first, (ph, pw, stride) = cache
+    """As max_pool_backward_naive: the offsets are visited in row-major order and the first one
+    holding a window's maximum takes its gradient (as torch); overlapping windows add up."""
+    x, out, (ph, pw, stride) = cache
     dout = v.floats("dout", dout, ndim=4)
-    v.shape("dout", dout, first.shape, " (the forward's output)")
-    h_out, w_out = first.shape[2:]
-    dx = np.zeros(x_shape, dtype=dout.dtype)
-    for k in range(ph * pw):
-        i, j = divmod(k, pw)
-        dx[:, :, i:i + stride * h_out:stride, j:j + stride * w_out:stride] += np.where(first == k, dout, 0)
+    v.shape("dout", dout, out.shape, " (the forward's output)")
+    h_out, w_out = out.shape[2:]
+    dx = np.zeros(x.shape, dtype=dout.dtype)
+    overlapping = stride < ph or stride < pw
+    for batch in _cache_sized_batches(x):
+        xb, ob, gb, dxb = x[batch], out[batch], dout[batch], dx[batch]
+        unclaimed = np.ones(ob.shape, dtype=bool)
+        for i, j in itertools.product(range(ph), range(pw)):
+            first = _tap(xb, i, j, stride, h_out, w_out) == ob
+            first &= unclaimed
+            unclaimed ^= first
+            dx_tap = _tap(dxb, i, j, stride, h_out, w_out)
+            if overlapping:
+                dx_tap += gb * first  # dense products: much faster than masked scatters
+            else:  # the offsets of disjoint windows never meet: write, do not add
+                np.multiply(gb, first, out=dx_tap)
     return dx

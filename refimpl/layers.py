@@ -67,11 +67,13 @@ def softmax_loss(x, y):
     n = x.shape[0]
     rows = np.arange(n)
     shifted = x - x.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_probs[rows, y].mean()
-    dx = np.exp(log_probs)
-    dx[rows, y] -= 1
-    dx /= n
+    correct = shifted[rows, y]
+    probs = np.exp(shifted, out=shifted)  # in place: the shifted scores are not needed again
+    sums = probs.sum(axis=1, keepdims=True)
+    loss = np.mean(np.log(sums[:, 0]) - correct)
+    dx = probs
+    dx /= sums * n
+    dx[rows, y] -= 1 / n
     return x.dtype.type(loss), dx
 
 

@@ -46,16 +46,18 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         if n == 0:
             raise ValueError(f"x must hold at least one sample in train mode, got shape {x.shape}")
         mean = x.mean(axis=0)
-        var = x.var(axis=0)
+        xc = x - mean
+        var = np.einsum("ij,ij->j", xc, xc) / n  # the biased variance, from the centred x
         bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
         bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
     else:
-        mean, var = running_mean, running_var
-    xc = x - mean
+        xc = x - running_mean
+        var = running_var
     std = np.sqrt(var + eps)
-    xhat = xc / std
-    out = gamma * xhat + beta
-    return out, (mode, xc, std, xhat, gamma)
+    # out = gamma * xhat + beta with xhat = xc / std, the division folded into gamma
+    out = xc * (gamma / std)
+    out += beta
+    return out, (mode, xc, std, gamma)
 
 
 def batchnorm_backward(dout, cache):
@@ -63,9 +65,10 @@ def batchnorm_backward(dout, cache):
 
     Returns dx (N, D), dgamma (D,), dbeta (D,). Also handles test mode (fixed statistics).
     """
-    mode, xc, std, xhat, gamma = cache
+    mode, xc, std, gamma = cache
     dout = v.floats("dout", dout)
-    v.shape("dout", dout, xhat.shape, " (the forward's output)")
+    v.shape("dout", dout, xc.shape, " (the forward's output)")
+    xhat = xc / std
     dbeta = dout.sum(axis=0)
     dgamma = (dout * xhat).sum(axis=0)
     dxhat = dout * gamma
@@ -82,17 +85,24 @@ def batchnorm_backward(dout, cache):
 
 def batchnorm_backward_alt(dout, cache):
     """Gradients of batchnorm_forward in closed form:
-    ``dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std`` with ``dxhat = dout * gamma``.
+    ``dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std`` with ``dxhat = dout * gamma``;
+    since gamma is constant down each column, ``sum(dxhat) = gamma * dbeta`` and
+    ``sum(dxhat * xhat) = gamma * dgamma``, so ``dx = gamma / std * (dout - (dbeta + xhat * dgamma) / N)``;
+    xhat = xc / std is never formed: the division rides on per-column factors.
     """
-    mode, xc, std, xhat, gamma = cache
+    mode, xc, std, gamma = cache
     dout = v.floats("dout", dout)
-    v.shape("dout", dout, xhat.shape, " (the forward's output)")
-    dxhat = dout * gamma
+    v.shape("dout", dout, xc.shape, " (the forward's output)")
+    dbeta = dout.sum(axis=0)
+    dgamma = np.einsum("ij,ij->j", dout, xc) / std
     if mode == "test":
-        dx = dxhat / std
-    else:
-        dx = _normalize_backward(dxhat, xhat, 1 / std, axis=0)
-    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+        return dout * (gamma / std), dgamma, dbeta
+    n = xc.shape[0]
+    dx = xc * (dgamma / (n * std))
+    dx += dbeta / n
+    np.subtract(dout, dx, out=dx)
+    dx *= gamma / std
+    return dx, dgamma, dbeta
 
 
 def layernorm_forward(x, gamma, beta, ln_param):

@@ -10,7 +10,7 @@ from . import mutant
 def _iou_unclamped(a, b):
     wh = np.minimum(a[..., 2:], b[..., 2:]) - np.maximum(a[..., :2], b[..., :2])
     inter = wh[..., 0] * wh[..., 1]
-    union = d._area(a) + d._area(b) - inter
+    union = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1]) + (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]) - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union != 0, inter / union, 0)
 

@@ -102,7 +102,7 @@ def batchnorm_test_uses_batch_stats(x, gamma, beta, bn_param):
 @mutant("batchnorm_forward", "eps is added outside the square root: use sqrt(var + eps).")
 def batchnorm_eps_outside_sqrt(x, gamma, beta, bn_param):
     out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
-    mode, xc, std, xhat, g = cache
+    mode, xc, std, g = cache
     eps = bn_param.get("eps", 1e-5)
     var = std**2 - eps
     return gamma * xc / (np.sqrt(np.maximum(var, 0)) + eps) + beta, cache
@@ -111,14 +111,15 @@ def batchnorm_eps_outside_sqrt(x, gamma, beta, bn_param):
 @mutant("batchnorm_backward", "dx ignores the gradient through the batch mean and variance "
                               "(dx = dout * gamma / std holds only in test mode).")
 def batchnorm_backward_no_stats_gradient(dout, cache):
-    mode, xc, std, xhat, gamma = cache
+    mode, xc, std, gamma = cache
     dx, dgamma, dbeta = refimpl.batchnorm_backward(dout, cache)
     return dout * gamma / std, dgamma, dbeta
 
 
 @mutant("batchnorm_backward_alt", "dx misses the term from the batch mean (- mean(dxhat)).")
 def batchnorm_backward_alt_no_mean_term(dout, cache):
-    mode, xc, std, xhat, gamma = cache
+    mode, xc, std, gamma = cache
+    xhat = xc / std
     dxhat = dout * gamma
     dx = (dxhat - xhat * (dxhat * xhat).mean(axis=0)) / std
     return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)

@@ -1,0 +1,186 @@
+"""refimpl's fast paths against PyTorch's CPU kernels, side by side in one process.
+
+Each row times refimpl and torch on the same inputs (warm-up, then the median of several
+repeats, interleaved, both with the same thread count) and prints time(refimpl) / time(torch): below 1,
+refimpl is faster. For the convolutions it also prints refimpl's GFLOP/s against a GEMM peak
+measured here. A benchmark, not a test: it never fails for timing.
+
+    python benchmarks/bench.py [--repeats 7] [--dtype float32 float64] [--only conv,nms]
+                               [--out bench-results.md]
+"""
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision
+
+import refimpl
+
+TARGETS = {"conv": 0.8, "max_pool": 1.0, "batchnorm": 1.2, "softmax": 1.2, "nms": 2.0, "distances": 1.2}
+
+
+def one_repeat(fn, min_time=0.05):
+    """Seconds per call, over as many calls as fill ``min_time`` (at most 50)."""
+    start, n = time.perf_counter(), 0
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time or n >= 50:
+            return elapsed / n
+
+
+def paired_medians(fns, repeats, pause=0.15):
+    """Median seconds per call of each function, their repeats interleaved so that whatever else
+    the machine does in the meantime weighs on all of them alike. Between sides it pauses: after
+    a call, OpenBLAS's and OpenMP's worker threads spin for a while, and without the pause one
+    library's spinning threads would take the cores from the other's (measured: torch's stride-2
+    conv took 85 ms instead of 7 when interleaved with NumPy back to back)."""
+    for fn in fns:
+        fn()  # warm-up
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, t in zip(fns, times):
+            time.sleep(pause)
+            t.append(one_repeat(fn))
+    return [statistics.median(t) for t in times]
+
+
+def gemm_peak(dtype, n=1024):
+    a, b = np.ones((n, n), dtype), np.ones((n, n), dtype)
+    return 2 * n**3 / paired_medians([lambda: a @ b], 5)[0] / 1e9
+
+
+def conv_case(n, c, h, f, k, stride, pad, dtype):
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((n, c, h, h)).astype(dtype), rng.standard_normal((f, c, k, k)).astype(dtype)
+    b = rng.standard_normal(f).astype(dtype)
+    param = {"stride": stride, "pad": pad}
+    out_size = 1 + (h + 2 * pad - k) // stride
+    dout = rng.standard_normal((n, f, out_size, out_size)).astype(dtype)
+
+    def ours():
+        _, cache = refimpl.conv_forward_fast(x, w, b, param)
+        refimpl.conv_backward_fast(dout, cache)
+
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    dt = torch.tensor(dout)
+
+    def theirs():
+        F.conv2d(xt, wt, bt, stride=stride, padding=pad).backward(dt)
+
+    flops = 3 * 2 * n * f * c * k * k * out_size * out_size  # forward, dx and dw
+    return ours, theirs, flops
+
+
+def pool_case(n, c, h, k, stride, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c, h, h)).astype(dtype)
+    param = {"pool_height": k, "pool_width": k, "stride": stride}
+    out_size = 1 + (h - k) // stride
+    dout = rng.standard_normal((n, c, out_size, out_size)).astype(dtype)
+
+    def ours():
+        _, cache = refimpl.max_pool_forward_fast(x, param)
+        refimpl.max_pool_backward_fast(dout, cache)
+
+    xt, dt = torch.tensor(x, requires_grad=True), torch.tensor(dout)
+    return ours, lambda: F.max_pool2d(xt, k, stride).backward(dt), None
+
+
+def batchnorm_case(n, d, dtype):
+    rng = np.random.default_rng(0)
+    x, dout = rng.standard_normal((n, d)).astype(dtype), rng.standard_normal((n, d)).astype(dtype)
+    gamma, beta = np.ones(d, dtype), np.zeros(d, dtype)
+
+    def ours():
+        _, cache = refimpl.batchnorm_forward(x, gamma, beta, {"mode": "train"})
+        refimpl.batchnorm_backward_alt(dout, cache)
+
+    xt, gt, bt = (torch.tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    dt = torch.tensor(dout)
+    return ours, lambda: F.batch_norm(xt, None, None, gt, bt, training=True).backward(dt), None
+
+
+def softmax_case(n, c, dtype):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((n, c)).astype(dtype), rng.integers(0, c, n)
+    xt, yt = torch.tensor(x, requires_grad=True), torch.tensor(y)
+    return lambda: refimpl.softmax_loss(x, y), lambda: F.cross_entropy(xt, yt).backward(), None
+
+
+def nms_case(n, dtype):
+    rng = np.random.default_rng(0)
+    centres = rng.uniform(0, 800, (n // 20, 2))
+    xy = centres[rng.integers(0, len(centres), n)] + rng.normal(0, 8, (n, 2))
+    wh = rng.uniform(20, 80, (n, 2))
+    boxes = np.concatenate([xy, xy + wh], axis=1).astype(dtype)
+    scores = rng.random(n).astype(dtype)
+    bt, st = torch.tensor(boxes), torch.tensor(scores)
+    return (lambda: refimpl.nms(boxes, scores, 0.5), lambda: torchvision.ops.nms(bt, st, 0.5), None)
+
+
+def distances_case(n, m, d, dtype):
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((n, d)).astype(dtype), rng.standard_normal((m, d)).astype(dtype)
+    Xt, Yt = torch.tensor(X), torch.tensor(Y)
+    return lambda: refimpl.compute_distances(X, Y), lambda: torch.cdist(Xt, Yt), 2 * n * m * d
+
+
+CASES = [
+    ("conv", "conv fast fwd+bwd N=50 C=3 32x32 F=32 3x3 pad 1", lambda dt: conv_case(50, 3, 32, 32, 3, 1, 1, dt)),
+    ("conv", "conv fast fwd+bwd N=64 C=64 16x16 F=64 3x3 pad 1", lambda dt: conv_case(64, 64, 16, 64, 3, 1, 1, dt)),
+    ("conv", "conv fast fwd+bwd N=64 C=64 16x16 F=64 3x3 stride 2", lambda dt: conv_case(64, 64, 16, 64, 3, 2, 1, dt)),
+    ("max_pool", "max-pool fast fwd+bwd N=50 C=32 32x32 2x2 stride 2", lambda dt: pool_case(50, 32, 32, 2, 2, dt)),
+    ("max_pool", "max-pool fast fwd+bwd N=50 C=32 32x32 3x3 stride 2", lambda dt: pool_case(50, 32, 32, 3, 2, dt)),
+    ("batchnorm", "batchnorm fwd+bwd 1024x4096", lambda dt: batchnorm_case(1024, 4096, dt)),
+    ("softmax", "softmax loss + grad 4096x1000", lambda dt: softmax_case(4096, 1000, dt)),
+    ("nms", "nms 2,000 boxes vs torchvision", lambda dt: nms_case(2000, dt)),
+    ("nms", "nms 10,000 boxes vs torchvision", lambda dt: nms_case(10000, dt)),
+    ("distances", "compute_distances 5000x3072 vs 500x3072 vs cdist", lambda dt: distances_case(5000, 500, 3072, dt)),
+]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--dtype", nargs="+", default=["float32", "float64"])
+    p.add_argument("--only", help="comma-separated groups: " + ", ".join(TARGETS))
+    p.add_argument("--out", default="bench-results.md", help="also write the table here")
+    args = p.parse_args(argv)
+    threads = torch.get_num_threads()
+    groups = set(args.only.split(",")) if args.only else set(TARGETS)
+    peaks = {dt: gemm_peak(np.dtype(dt)) for dt in args.dtype}
+    lines = [f"refimpl vs torch {torch.__version__} (CPU, {threads} threads; numpy {np.__version__}), "
+             f"{platform.machine()}, {os.cpu_count()} cores; median of {args.repeats}",
+             f"GEMM peak here: " + ", ".join(f"{dt} {g:.1f} GFLOP/s" for dt, g in peaks.items()), "",
+             "| case | dtype | refimpl ms | torch ms | ratio | target | refimpl GFLOP/s (% of GEMM peak) |",
+             "|---|---|---|---|---|---|---|"]
+    print("\n".join(lines), flush=True)
+    for group, label, make in CASES:
+        if group not in groups:
+            continue
+        for dt in args.dtype:
+            ours, theirs, flops = make(np.dtype(dt))
+            t_ours, t_theirs = paired_medians([ours, theirs], args.repeats)
+            ratio = t_ours / t_theirs
+            mark = "" if ratio <= TARGETS[group] else " (missed)"
+            rate = f"{flops / t_ours / 1e9:.1f} ({100 * flops / t_ours / 1e9 / peaks[dt]:.0f}%)" if flops else "-"
+            line = (f"| {label} | {dt} | {1e3 * t_ours:.2f} | {1e3 * t_theirs:.2f} | {ratio:.2f} | "
+                    f"<= {TARGETS[group]}{mark} | {rate} |")
+            lines.append(line)
+            print(line, flush=True)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
