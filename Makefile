@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 IMPL   ?= examples/layers_with_mistakes.py
 
-.PHONY: setup test verify bench clean
+.PHONY: setup test verify bench docs clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,9 @@ test: $(STAMP)
 
 verify: $(STAMP)
 	$(BIN)/refcheck $(IMPL) $(ARGS)
+
+docs: $(STAMP)
+	$(BIN)/python -m refcheck.docs > docs/API.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(ARGS)

@@ -213,6 +213,14 @@ def shrink(impl, row, checked, budget=150):
     return _without_noop_overrides(row, best)
 
 
+def _input_size(checked):
+    """How many input elements a checked case has: shrinking starts from the smallest failure."""
+    if checked.inputs is None:
+        return 0
+    values = list(checked.inputs.args.values()) + list(checked.inputs.douts.values())
+    return sum(np.size(v) for v in values if isinstance(v, np.ndarray))
+
+
 def _same_inputs(a, b):
     def flat(inputs):
         return list({**inputs.args, **inputs.douts}.values())
@@ -259,7 +267,8 @@ def check_function(impl, name, cases, strict=False, minimize=True):
             break
     if failures:
         report.failed = len(failures)
-        first = next((f for f in failures if f.outcome.status == "error"), failures[0])
+        worst_kind = "error" if any(f.outcome.status == "error" for f in failures) else "fail"
+        first = min((f for f in failures if f.outcome.status == worst_kind), key=_input_size)
         if minimize and not first.outcome.fatal:
             first = shrink(impl, row, first)
         report.status = first.outcome.status

@@ -52,14 +52,19 @@ def box_iou(boxes1, boxes2, pixel_inclusive=False):
     return _iou(b1[:, None, :], b2[None, :, :])
 
 
-def _overlapping_pairs(corners, chunk=1 << 20):
-    """Index pairs (i, j) of the boxes whose rectangles overlap (open intervals on both axes),
-    about ``chunk`` candidates at a time: the only pairs that can have a positive IoU. Sweep and
-    prune: sorted by x1, box p can only overlap the boxes after it whose x1 is below its x2; of
-    those candidates, the pairs that do not overlap along y are dropped."""
+def _sweep(corners):
+    """The boxes' order by x1 and, at each position of it, how many later boxes start before this
+    one ends: the candidates for overlapping it (sweep and prune along x)."""
     by_x = np.argsort(corners[0], kind="stable").astype(np.int32)
-    x1, y1, x2, y2 = corners[:, by_x]  # positions below are in x order
+    x1, x2 = corners[0, by_x], corners[2, by_x]
     later = np.maximum(np.searchsorted(x1, x2, side="left") - np.arange(len(by_x)) - 1, 0)
+    return by_x, later
+
+
+def _overlapping_pairs(corners, by_x, later, chunk=1 << 20):
+    """Index pairs (i, j) of the boxes whose rectangles overlap (open intervals on both axes), about
+    ``chunk`` candidates at a time: the sweep's candidates, less those apart along y."""
+    x1, y1, x2, y2 = corners[:, by_x]  # positions below are in x order
     ends = np.cumsum(later)
     start = 0
     while start < len(by_x):
@@ -78,8 +83,10 @@ def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
     Boxes are visited by decreasing score (equal scores: lower index first); a box is dropped when
     its IoU with an already kept box is > iou_threshold (equal is kept). The IoU is computed in the
     boxes' dtype, the kept box's operand first, and compared with the threshold in float64, exactly
-    as ``torchvision.ops.nms``. Only overlapping pairs are compared (the others have IoU 0), then
-    one pass in score order keeps a box unless a kept box suppressed it.
+    as ``torchvision.ops.nms``. Only overlapping pairs are compared (the others have IoU 0), all at
+    once; then one pass in score order keeps a box unless a kept box suppressed it. Time and memory
+    grow with the number of overlapping pairs (chunked), so a crowd of mutually overlapping boxes
+    costs more than the same number spread over an image.
     """
     boxes = _inclusive(_boxes("boxes", boxes), pixel_inclusive)
     scores = v.floats("scores", scores, ndim=1)
@@ -87,24 +94,28 @@ def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
     threshold = np.float64(iou_threshold)
     if not threshold >= 0:
         raise ValueError(f"iou_threshold must be >= 0, got {iou_threshold!r}")
-    order = np.argsort(-scores, kind="stable")
-    rank = np.empty(len(boxes), np.int64)
-    rank[order] = np.arange(len(boxes))
+    return _greedy(boxes, np.argsort(-scores, kind="stable"), lambda iou: iou > threshold)
+
+
+def _greedy(boxes, order, suppresses):
+    """Greedy suppression visiting the boxes in ``order``; ``suppresses(iou)`` says which IoUs with
+    a kept box drop a box (see nms)."""
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
     corners = boxes.T.copy()  # columns x1, y1, x2, y2: gathering columns beats gathering rows
-    keepers, victims = [], []
-    for a, b in _overlapping_pairs(corners):
+    keepers, victims = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for a, b in _overlapping_pairs(corners, *_sweep(corners)):
         keeper = np.where(rank[a] < rank[b], a, b)  # the box visited first might suppress the other
         victim = a + b - keeper
-        hit = _iou_columns(corners[:, keeper], corners[:, victim]) > threshold
+        hit = suppresses(_iou_columns(corners[:, keeper], corners[:, victim]))
         keepers.append(keeper[hit])
         victims.append(victim[hit])
-    keepers, victims = np.concatenate(keepers or [[]]).astype(np.int64), np.concatenate(victims or [[]]).astype(np.int64)
+    keepers, victims = np.concatenate(keepers), np.concatenate(victims)
     by_keeper = np.argsort(keepers, kind="stable")
     victims = victims[by_keeper].tolist()
-    bounds = np.searchsorted(keepers[by_keeper], np.arange(len(boxes) + 1)).tolist()
-    suppressed = bytearray(len(boxes))
-    keep = []
-    for i in order.tolist():
+    bounds = np.searchsorted(keepers[by_keeper], np.arange(len(order) + 1)).tolist()
+    suppressed, keep = bytearray(len(order)), []
+    for i in order.tolist():  # in score order: a box survives unless a kept box suppressed it
         if not suppressed[i]:
             keep.append(i)
             for j in victims[bounds[i]:bounds[i + 1]]:

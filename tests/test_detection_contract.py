@@ -73,3 +73,4 @@ def test_torchmetrics_default_recall_thresholds_are_float32_and_move_map():
                                           np.zeros(10, int))
     assert abs(default - explicit) > 5e-3
     assert abs(ours - explicit) < 1e-7
+

@@ -28,9 +28,9 @@ def test_report_names_output_index_values_tolerance_case_and_repro():
     case_id = re.search(r"fails on case (\S+)", report.message).group(1)
     case = Case.parse(case_id)
     assert case.seed is not None or case.token in ROWS["affine_backward"].gen.edges
-    assert "N=3" in case_id, "the shrinker should stop at the smallest N that still fails (3)"
     assert re.search(r"db differs from the oracle: worst element db\[\d+\]: actual \S+, expected \S+, "
                      r"\|diff\| \S+ > allowed \S+ \(rtol \S+, atol \S+, scale \S+\)", report.message)
+    # the bias is off only when N > 2: the smallest failing case has exactly 3 samples
     assert re.search(r"inputs: x \(3, [\d, ]+\) float\d\d = \[\[.*\]\], w \(\d+, \d+\) float\d\d", report.message)
     assert report.repro.endswith(f"{FIXTURE} --only affine_backward --case {case_id}")
     assert report.repro in report.message

@@ -33,25 +33,16 @@ def box_iou_never_inclusive(boxes1, boxes2, pixel_inclusive=False):
     return refimpl.box_iou(boxes1, boxes2)
 
 
-def _greedy(boxes, order, suppress):
-    keep = []
-    while order.size:
-        best, order = order[0], order[1:]
-        keep.append(best)
-        order = order[~suppress(d._iou(boxes[best], boxes[order]))]
-    return np.array(keep, dtype=np.int64)
-
-
 @mutant("nms", "Boxes are dropped at IoU == threshold (>=); only IoU > threshold suppresses.")
 def nms_drops_at_threshold(boxes, scores, iou_threshold, pixel_inclusive=False):
     boxes = d._inclusive(np.asarray(boxes), pixel_inclusive)
-    return _greedy(boxes, np.argsort(-np.asarray(scores), kind="stable"), lambda iou: iou >= iou_threshold)
+    return d._greedy(boxes, np.argsort(-np.asarray(scores), kind="stable"), lambda iou: iou >= iou_threshold)
 
 
 @mutant("nms", "Boxes are visited in index order, not by decreasing score.")
 def nms_unsorted(boxes, scores, iou_threshold, pixel_inclusive=False):
     boxes = d._inclusive(np.asarray(boxes), pixel_inclusive)
-    return _greedy(boxes, np.arange(len(boxes)), lambda iou: iou > iou_threshold)
+    return d._greedy(boxes, np.arange(len(boxes)), lambda iou: iou > iou_threshold)
 
 
 @mutant("nms", "The kept indices are returned in index order; they should be by decreasing score.")

@@ -18,8 +18,9 @@ def random_boxes(c, n, span=256, max_side=64):
 
 
 def clustered_boxes(c, n, clusters):
-    """Boxes jittered around a few centres, so that many overlap well beyond any threshold."""
-    centres = random_boxes(c, clusters, span=192, max_side=64)
+    """Boxes jittered around a few centres, so that many overlap well beyond any threshold; the
+    image grows with the number of clusters (about 10 clusters per 100 x 100 pixels)."""
+    centres = random_boxes(c, clusters, span=max(192, int(32 * np.sqrt(clusters))), max_side=64)
     which = c.rng.integers(0, clusters, n)
     jitter = c.rng.integers(-4, 5, (n, 4))
     boxes = centres[which] + jitter
@@ -72,7 +73,7 @@ def _nms_case(c):
 
 
 NMS_SIZES = dict(n=(0, 80), clusters=(1, 6), ties=(0, 1), k=(4, 12), incl=(0, 1))
-NMS_EDGES = {"no_boxes": {"n": 0}, "one_box": {"n": 1}, "many_boxes": {"n": 10_000, "clusters": 6},
+NMS_EDGES = {"no_boxes": {"n": 0}, "one_box": {"n": 1}, "many_boxes": {"n": 10_000, "clusters": 500},
              "at_threshold": {"incl": 0}, "at_threshold_inclusive": {"incl": 1}, "tied_scores": {"clusters": 2},
              "identical_boxes": {"n": 6}, "zero_area": {"n": 12, "clusters": 1}}
 
