@@ -8,7 +8,10 @@ import pytest
 def refcheck_impl(request):
     from refcheck.plugin import PytestChecker, checker_for
     if request.config.getoption("impl"):
-        return checker_for(request.config)
+        checker = checker_for(request.config)
+        yield checker
+        checker.impl.close()
+        return
     import refimpl
     from refcheck.engine import Implementation
-    return PytestChecker(Implementation(refimpl, "refimpl"), strict=True)
+    yield PytestChecker(Implementation(refimpl, "refimpl"), strict=True)

@@ -32,6 +32,11 @@ def parse_args(argv):
     p.add_argument("--strict", action="store_true", help="warnings count as failures")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="time limit per call of the implementation (default 20)")
+    p.add_argument("--isolate", action="store_true",
+                   help="run the implementation in a worker process: crashes, hangs and huge allocations "
+                        "become errors, and nothing it patches can change a verdict (not a sandbox)")
+    p.add_argument("--memory", type=int, default=None, metavar="MB",
+                   help="with --isolate, the memory the implementation may allocate (default 2048)")
     p.add_argument("--no-shrink", action="store_true", help="report the first failing case as found")
     return p.parse_args(argv)
 
@@ -55,15 +60,19 @@ def select(only):
 _worker_impl = None
 
 
-def _make_impl(path, timeout):
+def _make_impl(path, timeout, isolate=False, memory=None):
     from .engine import DEFAULT_TIMEOUT, Implementation
-    from .loader import load
+    if isolate:
+        from .isolate import DEFAULT_MEMORY_MB, IsolatedImplementation
+        return IsolatedImplementation(path, path, timeout, memory or DEFAULT_MEMORY_MB)
+    from .loader import load, probe
+    probe(path)
     return Implementation(load(path), path, timeout or DEFAULT_TIMEOUT)
 
 
-def _init_worker(path, timeout):
+def _init_worker(path, timeout, isolate, memory):
     global _worker_impl
-    _worker_impl = _make_impl(path, timeout)
+    _worker_impl = _make_impl(path, timeout, isolate, memory)
 
 
 def _check_in_worker(job):
@@ -73,7 +82,7 @@ def _check_in_worker(job):
 
 
 def table_row(r):
-    worst = "" if r.status == "missing" or not r.cases else f"{r.worst:9.3g}"
+    worst = "" if r.status in ("missing", "error") or not r.cases else f"{r.worst:9.3g}"
     hint = r.hint or ("; ".join(r.warnings) and f"warning: {'; '.join(r.warnings)}")
     return f"{r.name:28} {STATUS_LABEL[r.status]:8} {r.cases:5} {worst:>9}  {hint or ''}"
 
@@ -112,16 +121,22 @@ def main(argv=None):
     try:
         names = select(args.only)
         seeds = args.seeds if args.seeds is not None else seeds_for(args.profile)
-        impl = _make_impl(args.path, args.timeout)
+        impl = _make_impl(args.path, args.timeout, args.isolate, args.memory)
     except (Usage, ImportProblem, ValueError) as exc:
         print(f"refcheck: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _run(args, impl, names, seeds)
+    except ValueError as exc:
+        print(f"refcheck: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        impl.close()
+
+
+def _run(args, impl, names, seeds):
     if args.case:
-        try:
-            return run_one_case(impl, names, args.case)
-        except ValueError as exc:
-            print(f"refcheck: {exc}", file=sys.stderr)
-            return 2
+        return run_one_case(impl, names, args.case)
 
     from .engine import check_function
     from .registry import ROWS
@@ -141,7 +156,8 @@ def main(argv=None):
         # oversubscribe the cores (measured: -n 2 took 2.2x as long as -n 1 that way)
         pin_worker_threads()
         with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker, initargs=(args.path, args.timeout)) as pool:
+                                 initializer=_init_worker,
+                                 initargs=(args.path, args.timeout, args.isolate, args.memory)) as pool:
             for report in pool.map(_check_in_worker, jobs):
                 show(report)
     else:

@@ -4,6 +4,8 @@ The implementation under test is a parameter everywhere: ``Implementation`` wrap
 process (``refcheck.isolate`` provides one that runs it in a worker process). ``make test`` runs
 this engine on refimpl; ``refcheck`` and ``pytest --impl`` run it on a user's module.
 """
+import contextlib
+import io
 import os
 import random
 import shutil
@@ -15,7 +17,6 @@ import time
 import traceback
 import warnings
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +39,7 @@ class Fatal(str):
     (it hung, or its process died): the message, marked."""
 
 
-@contextmanager
+@contextlib.contextmanager
 def time_limit(seconds):
     """Interrupt Python code that runs longer than ``seconds`` (main thread only; see isolate for
     code stuck in C)."""
@@ -94,18 +95,22 @@ class Implementation:
     def defines(self, name):
         return callable(getattr(self.module, name, None))
 
+    def close(self):
+        pass
+
     def execute(self, row, inputs, case):
         """Run the row's call; returns a Run or an error message."""
         seed_global_random(row.name, case)
         try:
-            with time_limit(self.timeout), np.errstate(all="ignore"), warnings.catch_warnings():
+            with time_limit(self.timeout), np.errstate(all="ignore"), warnings.catch_warnings(), \
+                    contextlib.redirect_stdout(io.StringIO()):
                 warnings.simplefilter("ignore")
                 return row.call(lambda name: getattr(self.module, name), inputs)
         except Malformed as exc:
             return str(exc)
         except Timeout as exc:
             return Fatal(f"{row.name} {exc}")
-        except Exception as exc:  # noqa: BLE001 - whatever the implementation raises is an error verdict
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the implementation raises is its verdict
             return describe_exception(exc, self.file)
 
 
@@ -268,12 +273,12 @@ def check_function(impl, name, cases, strict=False, minimize=True):
     if failures:
         report.failed = len(failures)
         worst_kind = "error" if any(f.outcome.status == "error" for f in failures) else "fail"
-        first = min((f for f in failures if f.outcome.status == worst_kind), key=_input_size)
-        if minimize and not first.outcome.fatal:
-            first = shrink(impl, row, first)
+        found = min((f for f in failures if f.outcome.status == worst_kind), key=_input_size)
+        first = shrink(impl, row, found) if minimize and not found.outcome.fatal else found
         report.status = first.outcome.status
         report.worst = max(report.worst, first.outcome.worst)
-        report.hint = hints.find(row, first) if report.status == "fail" else None
+        if report.status == "fail":  # a hint must explain the case as found too, not a coincidence
+            report.hint = hints.find(row, first, also=found)
         report.message = case_report(name, first, impl.label, report.hint)
         report.repro = repro_command(impl.label, name, first.case)
     elif compared == 0:

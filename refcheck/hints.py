@@ -30,8 +30,10 @@ def _matches(row, checked, expected):
     return True
 
 
-def find(row, checked):
-    """The hints whose mutant reproduces ``checked.run`` on ``checked.inputs``, joined; or None."""
+def find(row, checked, also=None):
+    """The hints whose mutant reproduces ``checked.run`` on ``checked.inputs`` (and on ``also``'s,
+    another failing case, when given: a tiny shrunk case can match a mistake by coincidence),
+    joined; or None."""
     if checked.run is None:
         return None
     found = []
@@ -39,6 +41,8 @@ def find(row, checked):
         warnings.simplefilter("ignore")
         for m in mutants.by_target(row.name):
             hint = _hint_if_matched(m, row, checked)
+            if hint and also is not None and also.run is not None and also is not checked:
+                hint = _hint_if_matched(m, row, also)
             if hint and hint not in found:
                 found.append(hint)
     return " Or: ".join(found) if found else None

@@ -3,7 +3,9 @@ import contextlib
 import importlib
 import importlib.util
 import io
+import json
 import os
+import subprocess
 import sys
 import traceback
 
@@ -36,13 +38,64 @@ def _describe(exc, path):
     return f"cannot import {path}: {type(exc).__name__}: {exc}{where}"
 
 
+@contextlib.contextmanager
+def silenced():
+    """Whatever the code inside writes to stdout or stderr, through Python or straight to the file
+    descriptors, goes nowhere (a module's debug prints must not garble the report)."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        for fd, copy in zip((1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
+        os.close(devnull)
+
+
+PROBE = """
+import json, sys
+from refcheck.loader import ImportProblem, load
+try:
+    load(sys.argv[1])
+    verdict = {"imported": True}
+except ImportProblem as exc:
+    verdict = {"problem": str(exc)}
+sys.__stdout__.write("\\n" + json.dumps(verdict) + "\\n")
+"""
+
+
+def probe(target, timeout=120):
+    """Import ``target`` once in a throwaway process: a module that ends the process while being
+    imported (os._exit, a crash) would otherwise end the verifier with whatever exit code it
+    chose. Raises ImportProblem with the reason."""
+    try:
+        done = subprocess.run([sys.executable, "-c", PROBE, target], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise ImportProblem(f"cannot import {target}: importing it took more than {timeout} s") from None
+    try:
+        verdict = json.loads(done.stdout.rstrip().rpartition("\n")[2])
+    except ValueError:
+        how = f"signal {-done.returncode}" if done.returncode < 0 else f"exit code {done.returncode}"
+        raise ImportProblem(f"cannot import {target}: the module ended the process while being "
+                            f"imported ({how})") from None
+    if "problem" in verdict:
+        raise ImportProblem(verdict["problem"])
+
+
 def load(target):
     """Import ``target`` (a .py file or a module name); output it prints at import is swallowed."""
     is_file = target.endswith(".py") or os.sep in target
     if is_file and not os.path.isfile(target):
         raise ImportProblem(f"cannot import {target}: no such file")
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with silenced():
             if not is_file:
                 return importlib.import_module(target)
             name, root = _module_name_for(target)

@@ -6,7 +6,7 @@ import warnings
 import pytest
 
 from .cases import PROFILES
-from .loader import ImportProblem, load
+from .loader import ImportProblem
 from .parallel import pin_worker_threads
 
 
@@ -19,6 +19,12 @@ def pytest_addoption(parser):
     group = parser.getgroup("refcheck", "verify an implementation against the PyTorch oracles")
     group.addoption("--impl", metavar="PATH", help="a .py file or importable module to verify")
     group.addoption("--impl-strict", action="store_true", help="warnings about the implementation fail")
+    group.addoption("--impl-isolate", action="store_true",
+                    help="run the implementation in a worker process (see refcheck --isolate)")
+    group.addoption("--impl-timeout", type=float, default=None, metavar="SECONDS",
+                    help="time limit per call of the implementation (default 20)")
+    group.addoption("--impl-memory", type=int, default=None, metavar="MB",
+                    help="with --impl-isolate, the memory the implementation may allocate (default 2048)")
     group.addoption("--profile", dest="refcheck_profile", choices=sorted(PROFILES),
                     help="how many randomized cases per function and dtype (default: $REFCHECK_PROFILE or quick)")
 
@@ -37,13 +43,18 @@ class PytestChecker:
 
     def __init__(self, impl, strict):
         self.impl, self.strict = impl, strict
+        self.fatal = {}  # function -> the case on which it hung or crashed
 
     def assert_case(self, name, case):
         __tracebackhide__ = True
         from . import engine, hints
         from .registry import ROWS
+        if name in self.fatal:  # one hang or crash per function is enough to know its verdict
+            pytest.fail(f"{name} is not run again: it {self.fatal[name]}", pytrace=False)
         checked = engine.check_case(self.impl, ROWS[name], case)
         outcome = checked.outcome
+        if outcome.fatal:
+            self.fatal[name] = f"hung or crashed on case {case.id} ({outcome.message})"
         if outcome.status == "missing":
             pytest.skip(f"{name} is not defined in {self.impl.label}")
         if outcome.status == "pass" and outcome.compared == 0:
@@ -60,17 +71,19 @@ class PytestChecker:
 
 def checker_for(config):
     """The checker of the module named by --impl (exit 2 with one message if it cannot import)."""
-    from .engine import Implementation
-    target = config.getoption("impl")
+    from .cli import _make_impl
     try:
-        module = load(target)
+        impl = _make_impl(config.getoption("impl"), config.getoption("impl_timeout"),
+                          config.getoption("impl_isolate"), config.getoption("impl_memory"))
     except ImportProblem as exc:
         pytest.exit(str(exc), returncode=2)
-    return PytestChecker(Implementation(module, target), config.getoption("impl_strict"))
+    return PytestChecker(impl, config.getoption("impl_strict"))
 
 
 @pytest.fixture(scope="session")
 def refcheck_impl(request):
     if not request.config.getoption("impl"):
         pytest.skip("no implementation given: pass --impl PATH")
-    return checker_for(request.config)
+    checker = checker_for(request.config)
+    yield checker
+    checker.impl.close()

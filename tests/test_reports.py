@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import refimpl
+from refcheck import cli
 from refcheck.cases import Case
 from refcheck.engine import Implementation, check_function
 from refcheck.loader import load
@@ -16,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join("tests", "fixtures", "off_by_one_bias.py")
 
 
-def cli(*args):
+def run_refcheck(*args):
     return subprocess.run([sys.executable, "-m", "refcheck", *args], cwd=ROOT, capture_output=True,
                           text=True, check=False)
 
@@ -40,26 +41,28 @@ def test_repro_reruns_exactly_that_case():
     impl = Implementation(load(os.path.join(ROOT, FIXTURE)), FIXTURE)
     report = check_function(impl, "affine_backward", ROWS["affine_backward"].gen.cases(20))
     args = shlex.split(report.repro.split(" -m refcheck ", 1)[-1].removeprefix("refcheck "))
-    rerun = cli(*args)
+    rerun = run_refcheck(*args)
     assert rerun.returncode == 1
     first_line = report.message.splitlines()[0]
     assert rerun.stdout.splitlines()[0] == first_line
     assert rerun.stdout.count("fails on case") == 1
 
 
-def test_cli_table_json_and_exit_codes(tmp_path):
+def test_cli_table_json_and_exit_codes(tmp_path, capsys):
     out = tmp_path / "verdicts.json"
-    result = cli(FIXTURE, "--only", "affine_forward,affine_backward,relu_backward,conv_forward_naive",
-                 "--json", str(out))
-    assert result.returncode == 1
+    code = cli.main([FIXTURE, "--only", "affine_forward,affine_backward,relu_backward,conv_forward_naive",
+                     "--json", str(out)])
+    assert code == 1
     verdicts = json.loads(out.read_text())
     assert {n: f["status"] for n, f in verdicts["functions"].items()} == {
         "affine_forward": "pass", "affine_backward": "fail", "relu_backward": "pass",
         "conv_forward_naive": "missing"}
     assert verdicts["summary"] == {"pass": 2, "fail": 1, "error": 0, "missing": 1}
-    assert cli(FIXTURE, "--only", "affine_forward").returncode == 0
-    usage = cli(FIXTURE, "--only", "no_such_function")
-    assert usage.returncode == 2 and "unknown function" in usage.stderr and "Traceback" not in usage.stderr
+    table = capsys.readouterr().out
+    assert "affine_backward              FAIL" in table and "not defined (not checked): conv_forward_naive" in table
+    assert cli.main([FIXTURE, "--only", "affine_forward"]) == 0
+    assert cli.main([FIXTURE, "--only", "no_such_function"]) == 2
+    assert "unknown function" in capsys.readouterr().err
 
 
 def test_reference_passes_its_own_repro_case():

@@ -1,0 +1,218 @@
+"""Isolation: the implementation under test runs in a worker process.
+
+The process that generates cases, runs the oracle and judges (this one) never imports the user's
+module. The worker imports it, runs each call and sends back plain data only: a JSON header and
+NumPy arrays in .npy format, read here with ``allow_pickle=False``, so nothing the worker sends
+can run code here. Each call has a time limit (the worker is killed and restarted when it is
+exceeded) and the worker caps its data segment (RLIMIT_DATA) at what the module needed to import
+plus a memory budget, so a huge allocation raises MemoryError there. A crash (a segfault through
+ctypes, os._exit) ends only the worker: that call is an `error`, and the next one starts a new
+worker.
+
+What this protects: the verdicts. Patching torch, numpy, builtins or refcheck itself in the
+worker changes nothing the judge uses. What it does not: it is not a sandbox. The worker runs
+with your user's rights, can read and write your files and use the network; run untrusted code
+in a container or a VM as well.
+"""
+import builtins
+import io
+import json
+import multiprocessing
+import os
+import random
+import re
+import resource
+import signal
+import struct
+import sys
+import warnings
+import zlib
+
+import numpy as np
+
+from .calls import Malformed, Run
+
+DEFAULT_MEMORY_MB = 2048
+MAX_MESSAGE = 1 << 30
+
+
+class WorkerGone(Exception):
+    pass
+
+
+# ---- the worker side --------------------------------------------------------------------------
+
+def _encode(header, arrays):
+    """A JSON header and .npy blobs, length-prefixed: the only thing the worker ever sends."""
+    blobs = []
+    for key, arr in arrays.items():
+        buf = io.BytesIO()
+        np.save(buf, arr, allow_pickle=False)  # any layout; 0-d stays 0-d
+        blobs.append((key, buf.getvalue()))
+    header = dict(header, arrays=[[k, len(b)] for k, b in blobs])
+    head = json.dumps(header).encode()
+    return struct.pack("<Q", len(head)) + head + b"".join(b for _, b in blobs)
+
+
+def _vm_bytes(field):
+    match = re.search(rf"{field}:\s+(\d+) kB", open("/proc/self/status").read())
+    return int(match.group(1)) * 1024 if match else 0
+
+
+def _worker_main(conn, target, memory_mb):
+    # Everything the worker needs is imported and bound before the module runs, and Python's
+    # builtins are put back after it ran: a module patching them at import time (max, numpy's
+    # lazily imported parts) must not break the worker that reports what its functions return.
+    import numpy.lib.format  # noqa: F401
+    import numpy.random  # noqa: F401
+    from . import engine, loader
+    from .registry import ROWS
+    seed_numpy, seed_python = np.random.seed, random.seed
+    builtins_before = dict(vars(builtins))
+    try:
+        module = loader.load(target)
+    except loader.ImportProblem as exc:
+        conn.send_bytes(_encode({"import_error": str(exc)}, {}))
+        return
+    finally:
+        vars(builtins).update(builtins_before)
+    names = [n for n in ROWS if callable(getattr(module, n, None))]
+    devnull = os.open(os.devnull, os.O_WRONLY)  # the functions' own prints go nowhere
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.stdout = sys.stderr = io.StringIO()
+    if memory_mb:
+        limit = _vm_bytes("VmData") + memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    conn.send_bytes(_encode({"names": names}, {}))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        name, inputs, case_id = request
+        row = ROWS[name]
+        seed = zlib.crc32(f"{name}:{case_id}".encode())
+        seed_numpy(seed)
+        seed_python(seed)
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run = row.call(lambda n: getattr(module, n), inputs)
+        except Malformed as exc:
+            conn.send_bytes(_encode({"error": str(exc)}, {}))
+            continue
+        except MemoryError as exc:
+            conn.send_bytes(_encode({"error": f"{name} ran out of memory (over the {memory_mb} MB limit): "
+                                              f"{engine.describe_exception(exc, module_file(module))}"}, {}))
+            continue
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the implementation's failure is the verdict
+            conn.send_bytes(_encode({"error": engine.describe_exception(exc, module_file(module))}, {}))
+            continue
+        conn.send_bytes(_encode({"untyped": sorted(run.untyped), "warnings": run.warnings,
+                                 "violations": run.violations}, run.outputs))
+
+
+def module_file(module):
+    path = getattr(module, "__file__", None)
+    return os.path.abspath(path) if path else None
+
+
+# ---- the judging side -------------------------------------------------------------------------
+
+def _decode(data):
+    """Header and arrays from the worker's bytes; anything malformed is the worker's fault."""
+    try:
+        (n,) = struct.unpack_from("<Q", data)
+        header = json.loads(data[8:8 + n].decode())
+        arrays, offset = {}, 8 + n
+        for key, size in header.get("arrays", []):
+            arrays[str(key)] = np.load(io.BytesIO(data[offset:offset + size]), allow_pickle=False)
+            offset += size
+        return header, arrays
+    except Exception as exc:  # noqa: BLE001 - a garbled message from the worker
+        raise WorkerGone(f"the worker sent an unreadable message ({type(exc).__name__})") from None
+
+
+def _how_it_ended(process):
+    process.join(1)
+    code = process.exitcode
+    if code is None:
+        return "stopped answering"
+    if code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class IsolatedImplementation:
+    """A module under test, run in a worker process (see the module docstring)."""
+
+    def __init__(self, target, label=None, timeout=None, memory_mb=DEFAULT_MEMORY_MB):
+        from .engine import DEFAULT_TIMEOUT
+        self.target, self.label = target, label or target
+        self.timeout, self.memory_mb = timeout or DEFAULT_TIMEOUT, memory_mb
+        self.file = os.path.abspath(target) if target.endswith(".py") else None
+        self.process = None
+        self.names = self._start()
+
+    def _start(self):
+        from .loader import ImportProblem
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, self.target, self.memory_mb), daemon=True)
+        self.process.start()
+        child.close()
+        self.conn = parent
+        try:
+            header, _ = self._receive(max(self.timeout, 60.0))
+        except WorkerGone as exc:
+            self.close()
+            raise ImportProblem(f"cannot import {self.target}: the worker process {exc} while importing it") from None
+        if "import_error" in header:
+            self.close()
+            raise ImportProblem(header["import_error"])
+        return set(header["names"])
+
+    def _receive(self, timeout):
+        if not self.conn.poll(timeout):
+            raise WorkerGone(f"did not answer within {timeout:g} s")
+        try:
+            return _decode(self.conn.recv_bytes(MAX_MESSAGE))
+        except (EOFError, OSError):
+            raise WorkerGone(_how_it_ended(self.process)) from None
+
+    def defines(self, name):
+        return name in self.names
+
+    def execute(self, row, inputs, case):
+        """Run the row's call in the worker; returns a Run or an error message (see engine)."""
+        from .engine import Fatal
+        if self.process is None or not self.process.is_alive():
+            self._start()
+        try:
+            self.conn.send((row.name, inputs, case.id))
+            header, arrays = self._receive(self.timeout)
+        except WorkerGone as exc:
+            message = str(exc)
+            self.close()
+            if message.startswith("did not answer"):
+                return Fatal(f"{row.name} did not return within {self.timeout:g} s (the worker was stopped)")
+            return Fatal(f"{row.name} crashed the worker process: it {message}")
+        except (BrokenPipeError, ConnectionError):
+            self.close()
+            return Fatal(f"{row.name} crashed the worker process: it {_how_it_ended(self.process)}")
+        if "error" in header:
+            return str(header["error"])
+        return Run(outputs=arrays, untyped=set(header.get("untyped", [])),
+                   warnings=[str(w) for w in header.get("warnings", [])],
+                   violations=[str(v) for v in header.get("violations", [])])
+
+    def close(self):
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+            self.process = None

@@ -1,0 +1,114 @@
+"""Broken and hostile implementations: the verifier finishes, gives every function its verdict,
+loses no result and gives no false pass (tests/fixtures/hostile/)."""
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from refcheck import cli
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HOSTILE = os.path.join("tests", "fixtures", "hostile")
+
+# function -> (status, a phrase its message must hold)
+BROKEN = {
+    "affine_forward": ("error", "NotImplementedError: TODO: affine_forward (broken.py:"),
+    "affine_backward": ("error", "NotImplementedError: TODO: affine_forward"),
+    "relu_forward": ("error", "returned a NoneType, expected a tuple (out, cache)"),
+    "relu_backward": ("error", "returned a NoneType"),
+    "svm_loss": ("error", "not a numeric array"),
+    "softmax_loss": ("error", "SystemExit: 3"),
+    "batchnorm_forward": ("fail", "is non-finite where the oracle is finite"),
+    "conv_forward_naive": ("error", "did not return within 2 s"),
+    "max_pool_forward_naive": ("error", "ran out of memory"),
+    "compute_distances": ("error", "crashed the worker process: it was killed by signal SIGSEGV"),
+    "dropout_forward": ("pass", ""), "dropout_backward": ("pass", ""), "sgd": ("pass", ""),
+    "svm_loss_vectorized": ("pass", ""),
+}
+# what a crash or a 50 GB allocation would do to the verifier's own process stays isolated
+IN_PROCESS_SAFE = [n for n in BROKEN if n not in ("max_pool_forward_naive", "compute_distances")]
+
+TAMPERED = {"affine_forward": "fail", "relu_backward": "fail", "softmax_loss": "fail", "svm_loss": "fail",
+            "relu_forward": "pass"}
+
+
+def refcheck(*args):
+    """The command itself, in a process of its own (for what only a real process shows)."""
+    return subprocess.run([sys.executable, "-m", "refcheck", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=False, timeout=600)
+
+
+def verdicts(tmp_path, module, *args):
+    """refcheck's main in this process: with --isolate, this process never imports the module."""
+    out = tmp_path / "v.json"
+    assert cli.main([os.path.join(ROOT, HOSTILE, module), "--json", str(out), *args]) == 1
+    return json.loads(out.read_text())["functions"]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_broken_functions_each_get_their_verdict_under_isolation(tmp_path, workers):
+    functions = verdicts(tmp_path, "broken.py", "--isolate", "--timeout", "2", "-n", workers)
+    for name, (status, phrase) in BROKEN.items():
+        assert functions[name]["status"] == status, (name, functions[name]["message"])
+        assert phrase in functions[name]["message"], (name, functions[name]["message"])
+
+
+def test_broken_functions_in_process_where_that_is_safe(tmp_path):
+    # broken.py does nothing at import, so loading it into this process is harmless
+    functions = verdicts(tmp_path, "broken.py", "--timeout", "2", "--only", ",".join(IN_PROCESS_SAFE))
+    for name in IN_PROCESS_SAFE:
+        status, phrase = BROKEN[name]
+        assert functions[name]["status"] == status, (name, functions[name]["message"])
+        assert phrase in functions[name]["message"], (name, functions[name]["message"])
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_patching_torch_numpy_builtins_or_refcheck_cannot_turn_a_fail_into_a_pass(tmp_path, workers):
+    functions = verdicts(tmp_path, "tampering.py", "--isolate", "-n", workers)
+    assert {n: functions[n]["status"] for n in TAMPERED} == TAMPERED
+    assert {n for n, f in functions.items() if f["status"] == "pass"} == {"relu_forward"}
+
+
+def test_pytest_plugin_isolates_too(tmp_path):
+    junit = tmp_path / "r.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "--impl", os.path.join(HOSTILE, "broken.py"), "--impl-isolate",
+                    "--impl-timeout", "2", "-n", "0", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
+                    "-k", "compute_distances or max_pool_forward or sgd-float64-seed1 or conv_forward_naive-float64-seed1"],
+                   cwd=ROOT, capture_output=True, text=True, check=False, timeout=600)
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase") if c.find("skipped") is None}
+    failed = {name for name, c in cases.items() if c.find("failure") is not None}
+    assert "test_case[sgd-float64-seed1]" in cases and "test_case[sgd-float64-seed1]" not in failed
+    assert {n for n in cases if "compute_distances" in n or "max_pool_forward" in n or "conv_forward" in n} <= failed
+    # the checker runs a crashing function once, then fails its other cases at once
+    messages = [cases[n].find("failure").get("message") for n in cases if "compute_distances" in n]
+    ran = [m for m in messages if "is not run again" not in m]
+    assert len(messages) == 46 and len(ran) == 1
+    assert all("crashed the worker process: it was killed by signal SIGSEGV" in m for m in ran)
+
+
+@pytest.mark.parametrize("isolate", [[], ["--isolate"]], ids=["in-process", "isolated"])
+@pytest.mark.parametrize("module,phrase", [
+    ("exits_at_import.py", "it called sys.exit(3) at import time"),
+    ("os_exit_at_import.py", "while importing it"),
+    ("syntax_error.py", "syntax error at"),
+    ("missing_dependency.py", "it needs the module 'numpy_but_misspelled', which is not installed"),
+])
+def test_import_problems_are_one_clear_message_and_exit_2(module, phrase, isolate):
+    result = refcheck(os.path.join(HOSTILE, module), *isolate)
+    assert result.returncode == 2
+    assert phrase in result.stderr or (phrase == "while importing it" and "while being imported" in result.stderr)
+    assert result.stderr.startswith("refcheck: cannot import") and "Traceback" not in result.stderr
+    if module == "syntax_error.py":
+        assert "syntax_error.py:2" in result.stderr
+
+
+@pytest.mark.parametrize("isolate", [[], ["--isolate"]], ids=["in-process", "isolated"])
+def test_output_printed_at_import_does_not_reach_the_report(isolate):
+    result = refcheck(os.path.join(HOSTILE, "prints_at_import.py"), "--only", "affine_forward", *isolate)
+    assert result.returncode == 0
+    assert "hello from" not in result.stdout + result.stderr
+    assert "file descriptor" not in result.stdout + result.stderr
+    assert "affine_forward               pass" in result.stdout
