@@ -159,7 +159,7 @@ def main(argv=None):
     peaks = {dt: gemm_peak(np.dtype(dt)) for dt in args.dtype}
     lines = [f"refimpl vs torch {torch.__version__} (CPU, {threads} threads; numpy {np.__version__}), "
              f"{platform.machine()}, {os.cpu_count()} cores; median of {args.repeats}",
-             f"GEMM peak here: " + ", ".join(f"{dt} {g:.1f} GFLOP/s" for dt, g in peaks.items()), "",
+             "GEMM peak here: " + ", ".join(f"{dt} {g:.1f} GFLOP/s" for dt, g in peaks.items()), "",
              "| case | dtype | refimpl ms | torch ms | ratio | target | refimpl GFLOP/s (% of GEMM peak) |",
              "|---|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)

@@ -13,7 +13,7 @@ one token hold the same numbers.
 import os
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,7 +80,6 @@ class Inputs:
     douts: dict                 # upstream gradients for the backward call, by contract name
     sizes: dict                 # the sizes the case was built from
     extreme: bool = False       # extreme inputs: non-finite results there only warn
-    meta: dict = field(default_factory=dict)   # generator notes the oracle may read (never the impl)
 
 
 class Context:
@@ -157,7 +156,7 @@ class Gen:
             sizes[k] = value
         ctx = Context(rng, case.dtype, sizes, case.token if is_edge else None, case.simple)
         args, douts = self.fn(ctx)
-        return Inputs(args, douts, sizes, ctx.extreme, ctx.__dict__.get("meta", {}))
+        return Inputs(args, douts, sizes, ctx.extreme)
 
     def variant(self, **sizes):
         """The same generator (same name, so the same random streams) with some size ranges

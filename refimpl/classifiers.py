@@ -19,6 +19,11 @@ def _classifier_args(W, X, y):
     return W, X, y
 
 
+def _plus_l2(W, reg, loss, dW):
+    """The data loss and gradient plus the L2 term ``reg * sum(W**2)`` and its gradient ``2 * reg * W``."""
+    return W.dtype.type(loss + reg * np.sum(W * W)), dW + 2 * reg * W
+
+
 def softmax_loss_naive(W, X, y, reg):
     """Softmax (cross-entropy) loss of scores X @ W with explicit loops over samples and classes.
 
@@ -36,16 +41,14 @@ def softmax_loss_naive(W, X, y, reg):
         loss -= np.log(probs[y[i]])
         for k in range(num_classes):
             dW[:, k] += (probs[k] - (k == y[i])) * X[i]
-    loss = loss / n + reg * np.sum(W * W)
-    dW = dW / n + 2 * reg * W
-    return W.dtype.type(loss), dW
+    return _plus_l2(W, reg, loss / n, dW / n)
 
 
 def softmax_loss_vectorized(W, X, y, reg):
     """softmax_loss_naive without loops: ``softmax_loss(X @ W, y)`` plus the L2 term."""
     W, X, y = _classifier_args(W, X, y)
     loss, dscores = softmax_loss(X @ W, y)
-    return W.dtype.type(loss + reg * np.sum(W * W)), X.T @ dscores + 2 * reg * W
+    return _plus_l2(W, reg, loss, X.T @ dscores)
 
 
 def svm_loss_naive(W, X, y, reg):
@@ -68,16 +71,14 @@ def svm_loss_naive(W, X, y, reg):
                 loss += margin
                 dW[:, j] += X[i]
                 dW[:, y[i]] -= X[i]
-    loss = loss / n + reg * np.sum(W * W)
-    dW = dW / n + 2 * reg * W
-    return W.dtype.type(loss), dW
+    return _plus_l2(W, reg, loss / n, dW / n)
 
 
 def svm_loss_vectorized(W, X, y, reg):
     """svm_loss_naive without loops: ``svm_loss(X @ W, y)`` plus the L2 term."""
     W, X, y = _classifier_args(W, X, y)
     loss, dscores = svm_loss(X @ W, y)
-    return W.dtype.type(loss + reg * np.sum(W * W)), X.T @ dscores + 2 * reg * W
+    return _plus_l2(W, reg, loss, X.T @ dscores)
 
 
 def compute_distances(X, Y):

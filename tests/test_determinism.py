@@ -1,6 +1,5 @@
 """Zero flakes: cases come from their ids alone, every process collects the same tests, and
 refimpl stays NumPy-only."""
-import hashlib
 import os
 import re
 import subprocess

@@ -2,7 +2,6 @@
 import numpy as np
 
 import refimpl
-from refimpl.norm import _normalize_backward
 
 from . import mutant
 

@@ -1,5 +1,4 @@
 """Rows for convolution and max pooling."""
-import numpy as np
 
 from ..cases import generator
 from . import backward, forward
