@@ -75,10 +75,15 @@ def describe_exception(exc, user_file=None):
     return text
 
 
+def case_seed(name, case_id):
+    """The seed of NumPy's and Python's global random state while ``name`` runs on a case."""
+    return zlib.crc32(f"{name}:{case_id}".encode())
+
+
 def seed_global_random(name, case):
     """Seed NumPy's and Python's global random state from the case, before the implementation runs:
     an implementation that draws from them (dropout without a seed) is judged reproducibly."""
-    seed = zlib.crc32(f"{name}:{case.id}".encode())
+    seed = case_seed(name, case.id)
     np.random.seed(seed)
     random.seed(seed)
 

@@ -11,19 +11,17 @@ import numpy as np
 import refimpl
 
 from . import mutants
-from .judge import input_scale, compare
+from .judge import compare, input_scale, views
 from . import tolerances
 
 
 def _matches(row, checked, expected):
     scale = input_scale(checked.inputs)
     for key in row.call.keys(expected):
-        want = expected[key]
         try:
-            view = want(checked.run.outputs) if callable(want) else (checked.run.outputs[key], want)
+            got, want, key_scale = views(key, expected[key], checked.run.outputs, scale)
         except KeyError:
             return False
-        got, want, key_scale = view if len(view) == 3 else (*view, scale)
         tol = tolerances.lookup(row.name, key, checked.case.dtype)
         if compare(key, got, want, tol, key_scale)[0] != "pass":
             return False

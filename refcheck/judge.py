@@ -85,17 +85,23 @@ def compare(key, actual, expected, tol, scale, extreme=False):
     return "fail", message, worst, warnings
 
 
+def views(key, want, outputs, scale):
+    """``(actual, expected, scale)`` for one expected entry: an array compared with the output of
+    the same name, or a view of all the outputs (see the module docstring). Raises KeyError for a
+    missing output and Mismatch from a view."""
+    with np.errstate(all="ignore"):
+        view = want(outputs) if callable(want) else (outputs[key], want)
+    return view if len(view) == 3 else (*view, scale)
+
+
 def judge(function, case, inputs, run, expected, keys):
     """The outcome of one case: ``run`` from calls, ``expected`` from the oracle, ``keys`` compared."""
     scale = input_scale(inputs)
     outcome = Outcome("pass", warnings=list(run.warnings))
     failures = []
     for key in keys:
-        want = expected[key]
         try:
-            with np.errstate(all="ignore"):
-                view = want(run.outputs) if callable(want) else (run.outputs[key], want)
-            got, want, key_scale = view if len(view) == 3 else (*view, scale)
+            got, want, key_scale = views(key, expected[key], run.outputs, scale)
         except KeyError as exc:
             return Outcome("error", f"the implementation did not produce {exc.args[0]}",
                            warnings=outcome.warnings)
