@@ -10,9 +10,10 @@ given, decides the hint instead of a comparison: for mistakes whose output depen
 the user's cannot share (dropout's mask).
 """
 import importlib
+import importlib.util
 from dataclasses import dataclass
 
-FAMILIES = ("layers", "norm", "conv", "classifiers", "rnn", "optim", "detection")
+from ..registry import FAMILIES
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,9 @@ def mutant(target, hint, matches=None):
 
 
 def all_mutants():
-    for family in FAMILIES:
-        importlib.import_module(f"{__name__}.{family}")
+    for family, _ in FAMILIES:
+        if importlib.util.find_spec(f"{__name__}.{family}"):
+            importlib.import_module(f"{__name__}.{family}")
     return list(MUTANTS.values())
 
 
