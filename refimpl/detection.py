@@ -148,6 +148,8 @@ def py_cpu_nms(dets, thresh):
     dets = v.floats("dets", dets)
     if dets.ndim != 2 or dets.shape[1] != 5:
         raise ValueError(f"dets must have shape (N, 5) with rows x1, y1, x2, y2, score, got {dets.shape}")
+    _boxes("dets[:, :4]", dets[:, :4], pixel_inclusive=True)  # errors under this function's names
+    v.number("thresh", thresh, low=0)
     return nms(dets[:, :4], dets[:, 4], thresh, pixel_inclusive=True).tolist()
 
 

@@ -559,7 +559,9 @@ DETECTION = {
     "py_cpu_nms": [
         rejects("dets of 4 columns", r"dets must have shape \(N, 5\) with rows x1, y1, x2, y2, score, got \(4, 4\)",
                 dets=np.zeros((4, 4))),
-        rejects("NaN threshold", r"iou_threshold must be a number >= 0, got nan", thresh=NAN),
+        rejects("NaN threshold", r"thresh must be a number >= 0, got nan", thresh=NAN),
+        rejects("x2 < x1 - 1", r"dets\[:, :4\] must have x2 >= x1 - 1 .*got row 0 \[5.0, 0.0, 1.0, 2.0\]",
+                dets=np.array([[5.0, 0, 1, 2, 0.5]])),
         computes("NaN score", sizes=dict(n=20, clusters=2), dets=put("dets", NAN, at=5 * 3 + 4)),
         computes("no boxes", sizes=dict(n=0)),
     ],
