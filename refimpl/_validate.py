@@ -140,6 +140,13 @@ def integers(name, a, expected, why=""):
     return a
 
 
+def nonempty(name, a, axis, what):
+    """Require ``a.shape[axis] > 0``; ``what`` names one entry along that axis ("time step")."""
+    if a.shape[axis] == 0:
+        raise ValueError(f"{name} must hold at least one {what}, got shape {a.shape}")
+    return a
+
+
 def finite(name, a):
     """Require every value of the array ``a`` to be finite (no NaN, no inf)."""
     bad = ~np.isfinite(a)

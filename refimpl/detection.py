@@ -172,8 +172,7 @@ def average_precision(scores, labels):
     """
     scores = v.floats("scores", scores, ndim=1)
     labels = _binary_labels("labels", labels, len(scores))
-    if not len(scores):  # torchmetrics raises too
-        raise ValueError("scores must hold at least one score, got shape (0,)")
+    v.nonempty("scores", scores, 0, "score")  # torchmetrics raises too
     if not labels.any():
         return scores.dtype.type(0.0)
     order = _by_score(scores)

@@ -50,8 +50,7 @@ def _sequence(x, h0, name="x"):
     x = v.floats(name, x, ndim=3)
     h0 = v.floats("h0", h0, ndim=2)
     v.shape("h0", h0, (x.shape[0], h0.shape[1]), f" (one row per sequence of {name} {x.shape})")
-    if x.shape[1] == 0:  # torch's RNN and LSTM raise as well
-        raise ValueError(f"{name} must hold at least one time step, got shape {x.shape} (T = 0)")
+    v.nonempty(name, x, 1, "time step")  # T = 0: torch's RNN and LSTM raise as well
     return x, h0
 
 
@@ -193,8 +192,7 @@ def temporal_softmax_loss(x, y, mask):
     n, t, vocab = x.shape
     y = v.labels("y", y, n, vocab, y_shape=(n, t))
     mask = v.mask("mask", mask, (n, t))
-    if n == 0:
-        raise ValueError(f"x must hold at least one sequence (the loss is divided by N), got shape {x.shape}")
+    v.nonempty("x", x, 0, "sequence (the loss is divided by N)")
     flat = x.reshape(-1, vocab)
     shifted = flat - flat.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
