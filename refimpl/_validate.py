@@ -1,14 +1,26 @@
 """Input checks shared by the references.
 
-Every check raises ``ValueError`` naming the argument and the shapes involved, so bad input fails
-loudly instead of broadcasting into garbage.
+Every check raises ``ValueError`` naming the argument, its value or shape, and what was expected,
+so bad input fails loudly instead of broadcasting into garbage.
 """
+import functools
+import math
+import numbers
+
 import numpy as np
+
+
+def _array(name, a):
+    """np.asarray(a), with ragged lists and the like reported under the argument's name."""
+    try:
+        return np.asarray(a)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of numbers, got {type(a).__name__} ({exc})") from None
 
 
 def floats(name, a, ndim=None, min_ndim=None):
     """``a`` as a floating array (integers become float64), with its rank checked."""
-    a = np.asarray(a)
+    a = _array(name, a)
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)
     elif a.dtype.kind != "f":
@@ -28,7 +40,7 @@ def shape(name, a, expected, why=""):
 
 def labels(name, y, n, num_classes, y_shape=None):
     """Integer class labels of shape ``y_shape`` (default ``(n,)``) with values in [0, num_classes)."""
-    y = np.asarray(y)
+    y = _array(name, y)
     want = (n,) if y_shape is None else tuple(y_shape)
     if y.dtype.kind not in "iu":
         raise ValueError(f"{name} must hold integer class labels, got dtype {y.dtype}")
@@ -57,3 +69,123 @@ def positive(name, value, allow_zero=False):
 def result_dtype(*arrays):
     """The floating dtype a function returns for these inputs (float32 stays float32)."""
     return np.result_type(*arrays)
+
+
+def _real(value):
+    """``value`` as a Python number when it is a real, non-boolean scalar (0-d arrays included), else None."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None
+    return value
+
+
+def number(name, value, low=None, high=None, low_open=False, high_open=False):
+    """A real number (not a bool, not NaN) in the interval from ``low`` to ``high`` (closed unless
+    ``low_open``/``high_open``; None: unbounded). Returns it unchanged."""
+    real = _real(value)
+    lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
+    hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
+    want = " and ".join(w for w in (lo, hi) if w)
+    if real is None or math.isnan(real):
+        raise ValueError(f"{name} must be a number{' ' + want if want else ''}, got {value!r}")
+    if ((low is not None and (real < low or (low_open and real == low)))
+            or (high is not None and (real > high or (high_open and real == high)))):
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    return value
+
+
+def whole(name, value, minimum=0):
+    """A size (stride, pad, pool size, group count): a whole number >= ``minimum``, as an int.
+    2 and 2.0 are accepted; 1.5, inf, NaN, True and '2' are not (no silent truncation)."""
+    real = _real(value)
+    if real is None or not math.isfinite(real) or real != int(real) or real < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(real)
+
+
+def params(name, value, required=False):
+    """A parameter dict (bn_param, conv_param, ...), to read values from (a cache keeps the values,
+    never the dict). None stands for {} when no key is ``required``."""
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a dict, got {type(value).__name__}")
+    return value
+
+
+def state(name, value, like, why=" (the shape of w)"):
+    """Carried state (an optimizer's velocity, cache, moments): floats of exactly ``like``'s
+    shape, which a broadcastable shape would silently grow into."""
+    value = floats(name, value)
+    shape(name, value, like.shape, why)
+    return value
+
+
+def mask(name, m, expected):
+    """A boolean (or 0/1, or real weight) mask of shape ``expected``."""
+    m = _array(name, m)
+    if m.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be a boolean or real mask, got dtype {m.dtype}")
+    shape(name, m, expected)
+    return m
+
+
+def integers(name, a, expected, why=""):
+    """An integer array (class ids, indices) of shape ``expected``."""
+    a = _array(name, a)
+    if a.dtype.kind not in "iu":
+        raise ValueError(f"{name} must hold integers, got dtype {a.dtype}")
+    shape(name, a, expected, why)
+    return a
+
+
+def nonempty(name, a, axis, what):
+    """Require ``a.shape[axis] > 0``; ``what`` names one entry along that axis ("time step")."""
+    if a.shape[axis] == 0:
+        raise ValueError(f"{name} must hold at least one {what}, got shape {a.shape}")
+    return a
+
+
+def finite(name, a):
+    """Require every value of the array ``a`` to be finite (no NaN, no inf)."""
+    bad = ~np.isfinite(a)
+    if bad.any():
+        i = np.unravel_index(int(np.flatnonzero(bad)[0]), a.shape)
+        raise ValueError(f"{name} must be finite, got {a[i]} at {list(i)} ({int(bad.sum())} non-finite values)")
+    return a
+
+
+def _is_half(a):
+    return isinstance(a, (np.ndarray, np.floating)) and a.dtype == np.float16
+
+
+def _widen(a):
+    return a.astype(np.float32) if _is_half(a) else a
+
+
+def _narrow(a):
+    if isinstance(a, (np.ndarray, np.floating)) and a.dtype == np.float32:
+        return a.astype(np.float16)
+    return a
+
+
+def float16_as_float32(fn):
+    """Decorator: when the floating array arguments are float16 (their common dtype, as NumPy
+    promotes them, is float16), compute in float32 and return the floating arrays and scalars of
+    the result as float16, as torch does on CPU: no intermediate (a variance, a squared
+    distance, an area) overflows float16's 65504. Caches, dicts and lists in the result are left
+    as they are (a cache keeps float32 for its backward; state in bn_param/config stays float32).
+    Other inputs pass straight through."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        # floating arrays (and float16 scalars); a float64 scalar such as a threshold does not count
+        arrays = [a for a in (*args, *kwargs.values())
+                  if (isinstance(a, np.ndarray) and a.dtype.kind == "f") or _is_half(a)]
+        if not any(_is_half(a) for a in arrays) or np.result_type(*arrays) != np.float16:
+            return fn(*args, **kwargs)
+        result = fn(*map(_widen, args), **{k: _widen(a) for k, a in kwargs.items()})
+        if isinstance(result, tuple):
+            return tuple(map(_narrow, result))
+        return _narrow(result)
+    return wrapper

@@ -21,8 +21,9 @@ def _conv_args(x, w, b, conv_param):
     if w.shape[1] != x.shape[1]:
         raise ValueError(f"w must have x's {x.shape[1]} channels in axis 1, got w {w.shape} for x {x.shape}")
     v.shape("b", b, (w.shape[0],), f" (one bias per filter of w {w.shape})")
-    stride = int(v.positive("conv_param['stride']", conv_param.get("stride")))
-    pad = int(v.positive("conv_param['pad']", conv_param.get("pad"), allow_zero=True))
+    conv_param = v.params("conv_param", conv_param, required=True)
+    stride = v.whole("conv_param['stride']", conv_param.get("stride"), minimum=1)
+    pad = v.whole("conv_param['pad']", conv_param.get("pad"), minimum=0)
     h_out = _window_count(f"w {w.shape} height vs x {x.shape} with pad {pad}", x.shape[2] + 2 * pad,
                           w.shape[2], stride)
     w_out = _window_count(f"w {w.shape} width vs x {x.shape} with pad {pad}", x.shape[3] + 2 * pad,
@@ -34,6 +35,7 @@ def _pad(x, pad):
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
 
 
+@v.float16_as_float32
 def conv_forward_naive(x, w, b, conv_param):
     """Cross-correlation (no kernel flip, as torch) of x (N, C, H, W) with w (F, C, HH, WW) plus b (F,).
 
@@ -51,6 +53,7 @@ def conv_forward_naive(x, w, b, conv_param):
     return out, (x, w, stride, pad)
 
 
+@v.float16_as_float32
 def conv_backward_naive(dout, cache):
     """Gradients of conv_forward_naive: dx (N, C, H, W), dw (F, C, HH, WW), db (F,)."""
     x, w, stride, pad = cache
@@ -75,14 +78,16 @@ def conv_backward_naive(dout, cache):
 
 def _pool_args(x, pool_param):
     x = v.floats("x", x, ndim=4)
-    ph = int(v.positive("pool_param['pool_height']", pool_param.get("pool_height")))
-    pw = int(v.positive("pool_param['pool_width']", pool_param.get("pool_width")))
-    stride = int(v.positive("pool_param['stride']", pool_param.get("stride")))
+    pool_param = v.params("pool_param", pool_param, required=True)
+    ph = v.whole("pool_param['pool_height']", pool_param.get("pool_height"), minimum=1)
+    pw = v.whole("pool_param['pool_width']", pool_param.get("pool_width"), minimum=1)
+    stride = v.whole("pool_param['stride']", pool_param.get("stride"), minimum=1)
     h_out = _window_count(f"pool height vs x {x.shape}", x.shape[2], ph, stride)
     w_out = _window_count(f"pool width vs x {x.shape}", x.shape[3], pw, stride)
     return x, ph, pw, stride, h_out, w_out
 
 
+@v.float16_as_float32
 def max_pool_forward_naive(x, pool_param):
     """Max over pool_height x pool_width windows of x (N, C, H, W) every 'stride' pixels, no padding.
 
@@ -93,12 +98,14 @@ def max_pool_forward_naive(x, pool_param):
     for i in range(h_out):
         for j in range(w_out):
             out[:, :, i, j] = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw].max(axis=(2, 3))
-    return out, (x, pool_param)
+    # the sizes as read now: a caller changing pool_param before the backward changes nothing
+    return out, (x, {"pool_height": ph, "pool_width": pw, "stride": stride})
 
 
+@v.float16_as_float32
 def max_pool_backward_naive(dout, cache):
     """Each window's gradient goes to its maximum (among ties: the first in row-major order, as
-    torch); overlapping windows add up. Returns dx (N, C, H, W)."""
+    torch; a NaN counts as the maximum); overlapping windows add up. Returns dx (N, C, H, W)."""
     x, pool_param = cache
     x, ph, pw, stride, h_out, w_out = _pool_args(x, pool_param)
     dout = v.floats("dout", dout, ndim=4)
@@ -109,6 +116,6 @@ def max_pool_backward_naive(dout, cache):
     for i in range(h_out):
         for j in range(w_out):
             window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
-            di, dj = np.divmod(window.reshape(n, c, -1).argmax(axis=2), pw)
+            di, dj = np.divmod(window.reshape(n, c, ph * pw).argmax(axis=2), pw)
             dx[nn, cc, i * stride + di, j * stride + dj] += dout[:, :, i, j]
     return dx

@@ -9,10 +9,19 @@ import numpy as np
 from . import _validate as v
 
 
-def _boxes(name, boxes):
+def _boxes(name, boxes, pixel_inclusive=False):
+    """(N, 4) corner rows with x2 >= x1 and y2 >= y1 (x2 >= x1 - 1 with the "+1" convention):
+    torchvision computes negative areas from reversed corners, which no IoU can mean. NaN
+    coordinates pass (their IoUs are NaN, as torchvision's)."""
     boxes = v.floats(name, boxes)
     if boxes.ndim != 2 or boxes.shape[1] != 4:
         raise ValueError(f"{name} must have shape (N, 4) with rows x1, y1, x2, y2, got {boxes.shape}")
+    reversed_ = (boxes[:, 2:] + (1 if pixel_inclusive else 0) < boxes[:, :2]).any(axis=1)
+    if reversed_.any():
+        i = int(np.flatnonzero(reversed_)[0])
+        want = "x2 >= x1 - 1 and y2 >= y1 - 1 (pixel_inclusive)" if pixel_inclusive else "x2 >= x1 and y2 >= y1"
+        raise ValueError(f"{name} must have {want} in every row, got row {i} {boxes[i].tolist()} "
+                         f"({int(reversed_.sum())} such rows)")
     return boxes
 
 
@@ -26,14 +35,14 @@ def _iou_columns(a, b):
     """IoU from corner columns a = (x1, y1, x2, y2) and b, broadcast against each other, with
     torchvision's arithmetic in the boxes' dtype: overlaps are clamped at 0 on each axis before
     they multiply (boxes disjoint on both axes do not make a positive area), union = area_a +
-    area_b - intersection, and 0 / 0 (two zero-area boxes) gives 0."""
+    area_b - intersection, and 0 / 0 (two zero-area boxes) gives 0; a NaN coordinate gives NaN."""
     ax1, ay1, ax2, ay2 = a
     bx1, by1, bx2, by2 = b
     w = np.minimum(ax2, bx2) - np.maximum(ax1, bx1)
     h = np.minimum(ay2, by2) - np.maximum(ay1, by1)
     inter = np.maximum(w, 0) * np.maximum(h, 0)
     union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union != 0)  # NaN stays NaN
 
 
 def _iou(a, b):
@@ -41,14 +50,15 @@ def _iou(a, b):
     return _iou_columns(np.moveaxis(a, -1, 0), np.moveaxis(b, -1, 0))
 
 
+@v.float16_as_float32
 def box_iou(boxes1, boxes2, pixel_inclusive=False):
     """IoU matrix (N, M) of boxes1 (N, 4) against boxes2 (M, 4).
 
     torch: ``torchvision.ops.box_iou``, which gives NaN (0 / 0) where both boxes have zero area;
     here that IoU is 0, as for any two boxes that do not overlap.
     """
-    b1 = _inclusive(_boxes("boxes1", boxes1), pixel_inclusive)
-    b2 = _inclusive(_boxes("boxes2", boxes2), pixel_inclusive)
+    b1 = _inclusive(_boxes("boxes1", boxes1, pixel_inclusive), pixel_inclusive)
+    b2 = _inclusive(_boxes("boxes2", boxes2, pixel_inclusive), pixel_inclusive)
     return _iou(b1[:, None, :], b2[None, :, :])
 
 
@@ -77,10 +87,12 @@ def _overlapping_pairs(corners, by_x, later, chunk=1 << 20):
         start = stop
 
 
+@v.float16_as_float32
 def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
     """Greedy non-maximum suppression; returns the kept indices (int64) by decreasing score.
 
-    Boxes are visited by decreasing score (equal scores: lower index first); a box is dropped when
+    Boxes are visited by decreasing score (equal scores: lower index first; NaN scores first, as
+    torchvision); a box is dropped when
     its IoU with an already kept box is > iou_threshold (equal is kept). The IoU is computed in the
     boxes' dtype, the kept box's operand first, and compared with the threshold in float64, exactly
     as ``torchvision.ops.nms``. Only overlapping pairs are compared (the others have IoU 0), all at
@@ -88,13 +100,19 @@ def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
     grow with the number of overlapping pairs (chunked), so a crowd of mutually overlapping boxes
     costs more than the same number spread over an image.
     """
-    boxes = _inclusive(_boxes("boxes", boxes), pixel_inclusive)
+    boxes = _inclusive(_boxes("boxes", boxes, pixel_inclusive), pixel_inclusive)
     scores = v.floats("scores", scores, ndim=1)
     v.shape("scores", scores, (len(boxes),), f" (one per box of boxes {boxes.shape})")
-    threshold = np.float64(iou_threshold)
-    if not threshold >= 0:
-        raise ValueError(f"iou_threshold must be >= 0, got {iou_threshold!r}")
-    return _greedy(boxes, np.argsort(-scores, kind="stable"), lambda iou: iou > threshold)
+    threshold = np.float64(v.number("iou_threshold", iou_threshold, low=0))
+    return _greedy(boxes, _by_score(scores), lambda iou: iou > threshold)
+
+
+def _by_score(scores):
+    """Indices by decreasing score, equal scores lower index first, NaN scores first (torch's
+    descending sort, which torchvision and torchmetrics use, ranks NaN above everything)."""
+    order = np.argsort(-scores, kind="stable")  # NaN last
+    nan = np.isnan(scores[order])
+    return np.concatenate([order[nan], order[~nan]]) if nan.any() else order
 
 
 def _greedy(boxes, order, suppresses):
@@ -123,12 +141,15 @@ def _greedy(boxes, order, suppresses):
     return np.array(keep, dtype=np.int64)
 
 
+@v.float16_as_float32
 def py_cpu_nms(dets, thresh):
     """Fast R-CNN's signature: dets (N, 5) rows x1, y1, x2, y2, score; returns the kept indices
     as a list. The "+1" pixel convention, as Fast R-CNN: ``nms(..., pixel_inclusive=True)``."""
     dets = v.floats("dets", dets)
     if dets.ndim != 2 or dets.shape[1] != 5:
         raise ValueError(f"dets must have shape (N, 5) with rows x1, y1, x2, y2, score, got {dets.shape}")
+    _boxes("dets[:, :4]", dets[:, :4], pixel_inclusive=True)  # errors under this function's names
+    v.number("thresh", thresh, low=0)
     return nms(dets[:, :4], dets[:, 4], thresh, pixel_inclusive=True).tolist()
 
 
@@ -141,16 +162,20 @@ def _binary_labels(name, labels, n):
     return labels.astype(bool)
 
 
+@v.float16_as_float32
 def average_precision(scores, labels):
     """Non-interpolated average precision, ``AP = sum_j P_j (R_j - R_{j-1})`` over the distinct
     score thresholds j (a group of equal scores enters together), R_0 = 0. scores, labels: (N,);
-    labels are 0/1. With no positive label, AP is 0. torch: torchmetrics' binary average precision.
+    labels are 0/1. With no positive label, AP is 0. A NaN score ranks above every other, and
+    each NaN is a threshold of its own (NaN != NaN), as in torchmetrics. torch: torchmetrics'
+    binary average precision.
     """
     scores = v.floats("scores", scores, ndim=1)
     labels = _binary_labels("labels", labels, len(scores))
+    v.nonempty("scores", scores, 0, "score")  # torchmetrics raises too
     if not labels.any():
         return scores.dtype.type(0.0)
-    order = np.argsort(-scores, kind="stable")
+    order = _by_score(scores)
     scores, labels = scores[order], labels[order]
     last_of_group = np.r_[scores[1:] != scores[:-1], True]
     tp = np.cumsum(labels)[last_of_group]
@@ -186,20 +211,27 @@ def _class_ap(pred_boxes, pred_scores, gt_boxes, iou_threshold):
     return np.where(at < len(precision), precision[np.minimum(at, len(precision) - 1)], 0).mean()
 
 
+@v.float16_as_float32
 def mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold=0.5):
     """COCO-style mAP of one image at one IoU threshold: the mean, over the classes that have
     ground truth, of each class's 101-point interpolated AP (see _class_ap); a class with ground
     truth and no detection scores 0, a class with detections only is not counted. Returns -1 when
-    no class has ground truth (COCO's "undefined"). Boxes are x1, y1, x2, y2 (no "+1").
+    no class has ground truth (COCO's "undefined"). Boxes are x1, y1, x2, y2 (no "+1"), finite, with
+    x2 >= x1 and y2 >= y1; scores finite; labels integers; iou_threshold in [0, 1].
     torch: ``torchmetrics.detection.MeanAveragePrecision(iou_thresholds=[t], rec_thresholds=<101
     float64 points>, backend='pycocotools')['map']``.
     """
     pred_boxes, gt_boxes = _boxes("pred_boxes", pred_boxes), _boxes("gt_boxes", gt_boxes)
     pred_scores = v.floats("pred_scores", pred_scores, ndim=1)
     v.shape("pred_scores", pred_scores, (len(pred_boxes),), f" (one per box of pred_boxes {pred_boxes.shape})")
-    pred_labels, gt_labels = np.asarray(pred_labels), np.asarray(gt_labels)
-    v.shape("pred_labels", pred_labels, (len(pred_boxes),), f" (one per box of pred_boxes {pred_boxes.shape})")
-    v.shape("gt_labels", gt_labels, (len(gt_boxes),), f" (one per box of gt_boxes {gt_boxes.shape})")
+    # integer class ids (torchmetrics rejects float labels; any integer is a class)
+    pred_labels = v.integers("pred_labels", pred_labels, (len(pred_boxes),),
+                             f" (one per box of pred_boxes {pred_boxes.shape})")
+    gt_labels = v.integers("gt_labels", gt_labels, (len(gt_boxes),), f" (one per box of gt_boxes {gt_boxes.shape})")
+    iou_threshold = v.number("iou_threshold", iou_threshold, 0, 1)
+    # finite: pycocotools matches a NaN box as if it overlapped
+    for name, a in (("pred_boxes", pred_boxes), ("gt_boxes", gt_boxes), ("pred_scores", pred_scores)):
+        v.finite(name, a)
     aps = [_class_ap(pred_boxes[pred_labels == c].astype(np.float64), pred_scores[pred_labels == c],
                      gt_boxes[gt_labels == c].astype(np.float64), iou_threshold)
            for c in np.unique(gt_labels)]

@@ -18,6 +18,7 @@ def _windows(x, hh, ww, stride, h_out, w_out):
                       (sn, sc, sh, sw, sh * stride, sw * stride), writeable=False)
 
 
+@v.float16_as_float32
 def conv_forward_fast(x, w, b, conv_param):
     """As conv_forward_naive: x (N, C, H, W), w (F, C, HH, WW), b (F,) -> out (N, F, H', W')."""
     x, w, b, stride, pad, h_out, w_out = _conv_args(x, w, b, conv_param)
@@ -25,13 +26,14 @@ def conv_forward_fast(x, w, b, conv_param):
     n = x.shape[0]
     # cols: (C*HH*WW, N*H'*W'), one column per output position
     cols = _windows(_pad(x, pad), hh, ww, stride, h_out, w_out).transpose(1, 2, 3, 0, 4, 5)
-    cols = np.ascontiguousarray(cols).reshape(-1, n * h_out * w_out)
+    cols = np.ascontiguousarray(cols).reshape(x.shape[1] * hh * ww, n * h_out * w_out)
     out = np.empty((n, f, h_out, w_out), dtype=np.result_type(x, w, b))
     # the bias is added while the product moves from (F, N, ...) to the (N, F, ...) layout: one pass
     np.add((w.reshape(f, -1) @ cols).reshape(f, n, h_out, w_out).transpose(1, 0, 2, 3), b[:, None, None], out=out)
     return out, (x.shape, w, stride, pad, cols)
 
 
+@v.float16_as_float32
 def conv_backward_fast(dout, cache):
     """As conv_backward_naive: dx (N, C, H, W), dw (F, C, HH, WW), db (F,)."""
     x_shape, w, stride, pad, cols = cache
@@ -40,7 +42,7 @@ def conv_backward_fast(dout, cache):
     h_out, w_out = 1 + (h + 2 * pad - hh) // stride, 1 + (wd + 2 * pad - ww) // stride
     dout = v.floats("dout", dout, ndim=4)
     v.shape("dout", dout, (n, f, h_out, w_out), " (the forward's output)")
-    dout_rows = dout.transpose(1, 0, 2, 3).reshape(f, -1)
+    dout_rows = dout.transpose(1, 0, 2, 3).reshape(f, n * h_out * w_out)
     dw = (dout_rows @ cols.T).reshape(w.shape)
     dcols = (w.reshape(f, -1).T @ dout_rows).reshape(c, hh, ww, n, h_out, w_out)
     dxp = np.zeros((n, c, h + 2 * pad, wd + 2 * pad), dtype=dcols.dtype)
@@ -62,6 +64,7 @@ def _cache_sized_batches(x, budget=1 << 18):
     return [slice(i, i + per) for i in range(0, len(x), per)]
 
 
+@v.float16_as_float32
 def max_pool_forward_fast(x, pool_param):
     """As max_pool_forward_naive: x (N, C, H, W) -> out (N, C, H', W'), as the running maximum over
     the pool_height * pool_width offsets of the windows (no window is copied)."""
@@ -75,24 +78,33 @@ def max_pool_forward_fast(x, pool_param):
     return out, (x, out, (ph, pw, stride))
 
 
+@v.float16_as_float32
 def max_pool_backward_fast(dout, cache):
     """As max_pool_backward_naive: the offsets are visited in row-major order and the first one
-    holding a window's maximum takes its gradient (as torch); overlapping windows add up."""
+    holding a window's maximum takes its gradient (as torch); a NaN is the maximum of its window
+    (np.maximum propagates it) and takes the gradient; overlapping windows add up."""
     x, out, (ph, pw, stride) = cache
     dout = v.floats("dout", dout, ndim=4)
     v.shape("dout", dout, out.shape, " (the forward's output)")
     h_out, w_out = out.shape[2:]
     dx = np.zeros(x.shape, dtype=dout.dtype)
     overlapping = stride < ph or stride < pw
+    finite = np.isfinite(dout).all()
     for batch in _cache_sized_batches(x):
         xb, ob, gb, dxb = x[batch], out[batch], dout[batch], dx[batch]
         unclaimed = np.ones(ob.shape, dtype=bool)
+        has_nan = np.isnan(ob).any()  # NaN == NaN is False: those windows are claimed by isnan
         for i, j in itertools.product(range(ph), range(pw)):
-            first = _tap(xb, i, j, stride, h_out, w_out) == ob
+            tap = _tap(xb, i, j, stride, h_out, w_out)
+            first = tap == ob
+            if has_nan:
+                first |= np.isnan(tap)
             first &= unclaimed
             unclaimed ^= first
             dx_tap = _tap(dxb, i, j, stride, h_out, w_out)
-            if overlapping:
+            if not finite:  # 0 * NaN is NaN: a non-finite dout must reach only the claiming offsets
+                dx_tap += np.where(first, gb, 0)
+            elif overlapping:
                 dx_tap += gb * first  # dense products: much faster than masked scatters
             else:  # the offsets of disjoint windows never meet: write, do not add
                 np.multiply(gb, first, out=dx_tap)

@@ -22,6 +22,7 @@ def _normalize_backward(dxhat, xhat, inv_std, axis):
                       - xhat * (dxhat * xhat).mean(axis=axis, keepdims=True))
 
 
+@v.float16_as_float32
 def batchnorm_forward(x, gamma, beta, bn_param):
     """Batch normalization of x (N, D) over the batch axis; returns (out, cache).
 
@@ -34,9 +35,10 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     n, d = x.shape
     gamma = _param_vector("gamma", gamma, d)
     beta = _param_vector("beta", beta, d)
+    bn_param = v.params("bn_param", bn_param, required=True)
     mode = v.choice("bn_param['mode']", bn_param.get("mode"), {"train", "test"})
     eps = v.positive("bn_param['eps']", bn_param.get("eps", 1e-5))
-    momentum = bn_param.get("momentum", 0.9)
+    momentum = v.number("bn_param['momentum']", bn_param.get("momentum", 0.9))
     running_mean = _param_vector(
         "bn_param['running_mean']", bn_param.get("running_mean", np.zeros(d, x.dtype)), d)
     running_var = _param_vector(
@@ -60,6 +62,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     return out, (mode, xc, std, gamma)
 
 
+@v.float16_as_float32
 def batchnorm_backward(dout, cache):
     """Gradients of batchnorm_forward, stage by stage through its computation graph.
 
@@ -83,6 +86,7 @@ def batchnorm_backward(dout, cache):
     return dx, dgamma, dbeta
 
 
+@v.float16_as_float32
 def batchnorm_backward_alt(dout, cache):
     """Gradients of batchnorm_forward in closed form:
     ``dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std`` with ``dxhat = dout * gamma``;
@@ -105,21 +109,23 @@ def batchnorm_backward_alt(dout, cache):
     return dx, dgamma, dbeta
 
 
+@v.float16_as_float32
 def layernorm_forward(x, gamma, beta, ln_param):
     """Layer normalization of x (N, D): each row normalized over its D features; gamma, beta (D,).
 
-    ln_param: 'eps' (1e-5). No running statistics; train and test behave the same.
+    ln_param: 'eps' (1e-5), or None for the defaults. No running statistics; train and test behave the same.
     torch: ``F.layer_norm(x, (D,), gamma, beta, eps)``.
     """
     x = v.floats("x", x, ndim=2)
     d = x.shape[1]
     gamma, beta = _param_vector("gamma", gamma, d), _param_vector("beta", beta, d)
-    eps = v.positive("ln_param['eps']", ln_param.get("eps", 1e-5))
+    eps = v.positive("ln_param['eps']", v.params("ln_param", ln_param).get("eps", 1e-5))
     std = np.sqrt(x.var(axis=1, keepdims=True) + eps)
     xhat = (x - x.mean(axis=1, keepdims=True)) / std
     return gamma * xhat + beta, (xhat, gamma, std)
 
 
+@v.float16_as_float32
 def layernorm_backward(dout, cache):
     """Gradients of layernorm_forward: dx (N, D), dgamma (D,), dbeta (D,)."""
     xhat, gamma, std = cache
@@ -139,6 +145,7 @@ def _channels_first(rows, shape):
     return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
 
 
+@v.float16_as_float32
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     """Batch normalization of x (N, C, H, W) per channel, over N, H and W; gamma, beta (C,).
 
@@ -150,6 +157,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     return _channels_first(out, x.shape), (x.shape, cache)
 
 
+@v.float16_as_float32
 def spatial_batchnorm_backward(dout, cache):
     """Gradients of spatial_batchnorm_forward: dx (N, C, H, W), dgamma (C,), dbeta (C,)."""
     shape, bn_cache = cache
@@ -160,30 +168,34 @@ def spatial_batchnorm_backward(dout, cache):
 
 
 def _groups(a, G):
-    """(N, C, H, W) -> (N, G, C/G * H * W)."""
-    return a.reshape(a.shape[0], G, -1)
+    """(N, C, H, W) -> (N, G, C/G * H * W), also for N = 0 (where reshape cannot infer -1)."""
+    n, c, h, w = a.shape
+    return a.reshape(n, G, c // G * h * w)
 
 
+@v.float16_as_float32
 def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     """Group normalization of x (N, C, H, W): the C channels split into G groups of C/G, each
     sample's group normalized over its channels and pixels; gamma, beta (1, C, 1, 1) per channel.
 
-    gn_param: 'eps' (1e-5). torch: ``F.group_norm(x, G, gamma.ravel(), beta.ravel(), eps)``.
+    gn_param: 'eps' (1e-5), or None for the defaults. torch: ``F.group_norm(x, G, gamma.ravel(), beta.ravel(), eps)``.
     """
     x = v.floats("x", x, ndim=4)
     n, c, h, w = x.shape
-    if not isinstance(G, (int, np.integer)) or G < 1 or c % G:
+    G = v.whole("G", G, minimum=1)
+    if c % G:
         raise ValueError(f"G must be a positive divisor of the {c} channels of x {x.shape}, got {G!r}")
     gamma, beta = v.floats("gamma", gamma), v.floats("beta", beta)
     v.shape("gamma", gamma, (1, c, 1, 1), " (one entry per channel)")
     v.shape("beta", beta, (1, c, 1, 1), " (one entry per channel)")
-    eps = v.positive("gn_param['eps']", gn_param.get("eps", 1e-5))
+    eps = v.positive("gn_param['eps']", v.params("gn_param", gn_param).get("eps", 1e-5))
     xg = _groups(x, G)
     std = np.sqrt(xg.var(axis=2, keepdims=True) + eps)
     xhat = ((xg - xg.mean(axis=2, keepdims=True)) / std).reshape(x.shape)
     return gamma * xhat + beta, (xhat, gamma, std, G)
 
 
+@v.float16_as_float32
 def spatial_groupnorm_backward(dout, cache):
     """Gradients of spatial_groupnorm_forward: dx (N, C, H, W), dgamma and dbeta (1, C, 1, 1)."""
     xhat, gamma, std, G = cache

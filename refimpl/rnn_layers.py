@@ -27,6 +27,7 @@ def _step_args(x, prev_h, Wx, Wh, b, gates):
     return x, prev_h, Wx, Wh, b
 
 
+@v.float16_as_float32
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """``next_h = tanh(x @ Wx + prev_h @ Wh + b)``; x (N, D), prev_h (N, H). torch: ``nn.RNNCell``
     with weight_ih = Wx.T, weight_hh = Wh.T, bias_ih = b, bias_hh = 0."""
@@ -35,6 +36,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     return next_h, (x, prev_h, Wx, Wh, next_h)
 
 
+@v.float16_as_float32
 def rnn_step_backward(dnext_h, cache):
     """Gradients of rnn_step_forward: dx, dprev_h, dWx, dWh, db."""
     x, prev_h, Wx, Wh, next_h = cache
@@ -48,9 +50,11 @@ def _sequence(x, h0, name="x"):
     x = v.floats(name, x, ndim=3)
     h0 = v.floats("h0", h0, ndim=2)
     v.shape("h0", h0, (x.shape[0], h0.shape[1]), f" (one row per sequence of {name} {x.shape})")
+    v.nonempty(name, x, 1, "time step")  # T = 0: torch's RNN and LSTM raise as well
     return x, h0
 
 
+@v.float16_as_float32
 def rnn_forward(x, h0, Wx, Wh, b):
     """A vanilla RNN over x (N, T, D) from h0 (N, H); returns every hidden state h (N, T, H).
     torch: ``nn.RNN(D, H, batch_first=True)`` with the weights as rnn_step_forward."""
@@ -63,6 +67,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     return np.stack(h, axis=1), caches
 
 
+@v.float16_as_float32
 def rnn_backward(dh, cache):
     """Gradients of rnn_forward given dh (N, T, H), the upstream gradient of every hidden state
     (each step adds its own dh[:, t] to the gradient flowing back from later steps).
@@ -79,6 +84,7 @@ def rnn_backward(dh, cache):
     return np.stack(dx[::-1], axis=1), dprev, dWx, dWh, db
 
 
+@v.float16_as_float32
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     """One LSTM step with gates i, f, o, g (in that order in Wx, Wh, b):
     ``next_c = f * prev_c + i * g; next_h = o * tanh(next_c)``. Returns next_h, next_c, cache.
@@ -94,6 +100,7 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     return o * tanh_c, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c)
 
 
+@v.float16_as_float32
 def lstm_step_backward(dnext_h, dnext_c, cache):
     """Gradients of lstm_step_forward: dx, dprev_h, dprev_c, dWx, dWh, db."""
     x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c = cache
@@ -106,6 +113,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
 
+@v.float16_as_float32
 def lstm_forward(x, h0, Wx, Wh, b):
     """An LSTM over x (N, T, D) from h0 (N, H) and c0 = 0; returns every hidden state h (N, T, H).
     torch: ``nn.LSTM(D, H, batch_first=True)`` with the weights as lstm_step_forward."""
@@ -118,6 +126,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
     return np.stack(h, axis=1), caches
 
 
+@v.float16_as_float32
 def lstm_backward(dh, cache):
     """Gradients of lstm_forward given dh (N, T, H): dx (N, T, D), dh0 (N, H), dWx, dWh, db."""
     dh = v.floats("dh", dh, ndim=3)
@@ -132,6 +141,7 @@ def lstm_backward(dh, cache):
     return np.stack(dx[::-1], axis=1), dprev_h, dWx, dWh, db
 
 
+@v.float16_as_float32
 def word_embedding_forward(x, W):
     """Rows of W (V, D) picked by the integer words x (N, T): out (N, T, D). torch: ``F.embedding``."""
     x = np.asarray(x)
@@ -143,6 +153,7 @@ def word_embedding_forward(x, W):
     return W[x], (x, W.shape)
 
 
+@v.float16_as_float32
 def word_embedding_backward(dout, cache):
     """dW (V, D): every occurrence of a word adds its dout row (repeated words accumulate)."""
     x, w_shape = cache
@@ -153,6 +164,7 @@ def word_embedding_backward(dout, cache):
     return dW
 
 
+@v.float16_as_float32
 def temporal_affine_forward(x, w, b):
     """An affine layer at every step: x (N, T, D), w (D, M), b (M,) -> out (N, T, M).
     torch: ``F.linear(x, w.T, b)``."""
@@ -162,6 +174,7 @@ def temporal_affine_forward(x, w, b):
     return x @ w + b, (x, w)
 
 
+@v.float16_as_float32
 def temporal_affine_backward(dout, cache):
     """Gradients of temporal_affine_forward: dx (N, T, D), dw (D, M), db (M,)."""
     x, w = cache
@@ -170,6 +183,7 @@ def temporal_affine_backward(dout, cache):
     return dout @ w.T, x.reshape(-1, x.shape[2]).T @ dout.reshape(-1, w.shape[1]), dout.sum(axis=(0, 1))
 
 
+@v.float16_as_float32
 def temporal_softmax_loss(x, y, mask):
     """Softmax loss of scores x (N, T, V) against words y (N, T), counting the steps where mask
     (N, T) is true; the sum is divided by N (not by the number of unmasked steps).
@@ -177,9 +191,8 @@ def temporal_softmax_loss(x, y, mask):
     x = v.floats("x", x, ndim=3)
     n, t, vocab = x.shape
     y = v.labels("y", y, n, vocab, y_shape=(n, t))
-    mask = np.asarray(mask)
-    if mask.shape != (n, t):
-        raise ValueError(f"mask must have shape {(n, t)} like y, got {mask.shape}")
+    mask = v.mask("mask", mask, (n, t))
+    v.nonempty("x", x, 0, "sequence (the loss is divided by N)")
     flat = x.reshape(-1, vocab)
     shifted = flat - flat.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

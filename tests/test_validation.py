@@ -1,54 +1,153 @@
-"""refimpl is strict: bad input raises ValueError naming the argument and the shapes involved."""
+"""refimpl is strict (API.md, "Everywhere"): on every bad input listed in
+refcheck.registry.bad_inputs it raises a ValueError that names the argument, and on every unusual
+one (empty batches, NaN and inf, float16, whole-number floats, layouts, lists) it computes what the
+oracle computes, judged as any case is."""
+import re
+import types
+
 import numpy as np
 import pytest
 
-import refimpl as r
-
-f = np.zeros
-x23, y2 = f((2, 3)), np.array([0, 1])
-img = f((1, 2, 4, 4))
-
-BAD = [
-    ("affine_forward w rows", lambda: r.affine_forward(f((2, 3, 2)), f((5, 4)), f(4)), r"w .*\(6, 4\).*\(5, 4\)"),
-    ("affine_forward b", lambda: r.affine_forward(x23, f((3, 4)), f(3)), r"b .*\(4,\).*\(3,\)"),
-    ("affine_forward x scalar", lambda: r.affine_forward(f(()), f((1, 1)), f(1)), r"x .*\(\)"),
-    ("affine_backward dout", lambda: r.affine_backward(f((2, 5)), r.affine_forward(x23, f((3, 4)), f(4))[1]),
-     r"dout .*\(2, 4\).*\(2, 5\)"),
-    ("relu_backward dout", lambda: r.relu_backward(f((3, 2)), r.relu_forward(x23)[1]), r"dout .*\(2, 3\).*\(3, 2\)"),
-    ("softmax_loss y range", lambda: r.softmax_loss(x23, np.array([0, 3])), r"y must lie in \[0, 3\)"),
-    ("softmax_loss y float", lambda: r.softmax_loss(x23, np.array([0.0, 1.0])), r"y .*integer"),
-    ("softmax_loss x rank", lambda: r.softmax_loss(f(3), y2), r"x must be 2-D.*\(3,\)"),
-    ("svm_loss y length", lambda: r.svm_loss(x23, np.array([0, 1, 2])), r"y .*\(2,\).*\(3,\)"),
-    ("svm_loss negative label", lambda: r.svm_loss(x23, np.array([-1, 0])), r"y must lie"),
-    ("batchnorm mode", lambda: r.batchnorm_forward(x23, f(3), f(3), {}), r"bn_param\['mode'\]"),
-    ("batchnorm mode unknown", lambda: r.batchnorm_forward(x23, f(3), f(3), {"mode": "eval"}), r"'eval'"),
-    ("batchnorm gamma", lambda: r.batchnorm_forward(x23, f(2), f(3), {"mode": "train"}), r"gamma .*\(3,\).*\(2,\)"),
-    ("batchnorm running_var", lambda: r.batchnorm_forward(x23, f(3), f(3), {"mode": "test", "running_var": f(4)}),
-     r"running_var.*\(3,\).*\(4,\)"),
-    ("batchnorm x rank", lambda: r.batchnorm_forward(img, f(3), f(3), {"mode": "train"}), r"x must be 2-D"),
-    ("dropout p zero", lambda: r.dropout_forward(x23, {"p": 0, "mode": "train"}), r"dropout_param\['p'\]"),
-    ("dropout p above one", lambda: r.dropout_forward(x23, {"p": 1.5, "mode": "train"}), r"\(0, 1\]"),
-    ("dropout mode", lambda: r.dropout_forward(x23, {"p": 0.5, "mode": "eval"}), r"dropout_param\['mode'\]"),
-    ("conv kernel too large", lambda: r.conv_forward_naive(img, f((3, 2, 7, 3)), f(3), {"stride": 1, "pad": 1}),
-     r"window 7 .*larger than .* 6"),
-    ("conv channels", lambda: r.conv_forward_naive(img, f((3, 1, 3, 3)), f(3), {"stride": 1, "pad": 1}),
-     r"w .*2 channels.*\(3, 1, 3, 3\)"),
-    ("conv bias", lambda: r.conv_forward_naive(img, f((3, 2, 3, 3)), f(2), {"stride": 1, "pad": 1}), r"b .*\(3,\)"),
-    ("conv stride", lambda: r.conv_forward_naive(img, f((3, 2, 3, 3)), f(3), {"stride": 0, "pad": 1}),
-     r"conv_param\['stride'\]"),
-    ("conv pad", lambda: r.conv_forward_naive(img, f((3, 2, 3, 3)), f(3), {"stride": 1, "pad": -1}),
-     r"conv_param\['pad'\]"),
-    ("pool too large", lambda: r.max_pool_forward_naive(img, {"pool_height": 5, "pool_width": 2, "stride": 1}),
-     r"window 5 .*larger than .* 4"),
-    ("pool stride missing", lambda: r.max_pool_forward_naive(img, {"pool_height": 2, "pool_width": 2}),
-     r"pool_param\['stride'\]"),
-    ("classifier shapes", lambda: r.softmax_loss_naive(f((4, 3)), f((2, 5)), y2, 0.1), r"X .*\(2, 5\).*W .*\(4, 3\)"),
-    ("classifier labels", lambda: r.svm_loss_vectorized(f((4, 3)), f((2, 4)), np.array([0, 3]), 0.1), r"y must lie"),
-    ("distances columns", lambda: r.compute_distances(f((2, 3)), f((4, 2))), r"X \(2, 3\).*Y \(4, 2\)"),
-]
+import refimpl
+from refcheck.calls import Backward
+from refcheck.cases import Case
+from refcheck.engine import Implementation
+from refcheck.judge import judge
+from refcheck.registry import ROWS
+from refcheck.registry.bad_inputs import BAD_INPUTS, LAYOUT_SIZES, LAYOUTS
 
 
-@pytest.mark.parametrize("call,pattern", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_input_raises_value_error(call, pattern):
-    with pytest.raises(ValueError, match=pattern):
-        call()
+def _slug(text):
+    return re.sub(r"\W+", "_", text).strip("_")
+
+
+ENTRIES = [(name, entry) for name, entries in BAD_INPUTS.items() for entry in entries]
+REJECTS = [(n, e) for n, e in ENTRIES if e.rejects]
+COMPUTES = [(n, e) for n, e in ENTRIES if not e.rejects]
+
+
+def _ids(pairs):
+    return [f"{name}-{_slug(entry.label)}" for name, entry in pairs]
+
+
+def module_of(wrap, label):
+    """refimpl with every function wrapped by ``wrap(name, fn)``: the implementation under test."""
+    module = types.ModuleType(label)
+    for name in refimpl.__all__:
+        setattr(module, name, wrap(name, getattr(refimpl, name)))
+    return module
+
+
+def assert_computes_as_oracle(module, row, case, inputs):
+    """Run ``row`` on ``inputs`` through the engine and require a strict pass (no warnings)."""
+    run = Implementation(module, module.__name__).execute(row, inputs, case)
+    assert not isinstance(run, str), f"{row.name} raised: {run}"
+    with np.errstate(all="ignore"):
+        expected = row.expected(inputs)
+    outcome = judge(row.name, case, inputs, run, expected, row.call.keys(expected))
+    assert outcome.status == "pass", outcome.message
+    assert outcome.compared, "no value comparison ran"
+    assert not outcome.warnings, outcome.warnings
+    return run
+
+
+def base_case(name, dtype):
+    row = ROWS[name]
+    sizes = LAYOUT_SIZES.get(name, {})
+    gen = row.gen.variant(**{k: (n, n) for k, n in sizes.items()}) if sizes else row.gen
+    case = Case(dtype, "seed0")
+    return row, case, gen(case)
+
+
+def test_every_function_has_bad_and_unusual_inputs():
+    unknown = sorted(set(BAD_INPUTS) - set(ROWS))
+    assert not unknown, f"bad_inputs lists functions the registry does not have: {unknown}"
+    no_rejects = [n for n in ROWS if not any(e.rejects for e in BAD_INPUTS.get(n, ()))]
+    no_computes = [n for n in ROWS if not any(not e.rejects for e in BAD_INPUTS.get(n, ()))]
+    assert not no_rejects and not no_computes, (
+        f"add entries to refcheck/registry/bad_inputs.py: no bad input rejected for {no_rejects}; "
+        f"no unusual input computed for {no_computes}")
+    for name, entries in BAD_INPUTS.items():
+        labels = [_slug(e.label) for e in entries]
+        assert len(labels) == len(set(labels)), f"{name} has two entries with the same label"
+
+
+@pytest.mark.parametrize("name,entry", REJECTS, ids=_ids(REJECTS))
+def test_bad_input_raises_value_error_naming_the_argument(name, entry):
+    row = ROWS[name]
+    _, inputs = entry.inputs(row)
+    with pytest.raises(ValueError, match=entry.match), np.errstate(all="ignore"):
+        row.call(lambda n: getattr(refimpl, n), inputs)
+
+
+@pytest.mark.parametrize("name,entry", COMPUTES, ids=_ids(COMPUTES))
+def test_unusual_input_computes_what_the_oracle_computes(name, entry):
+    row = ROWS[name]
+    case, inputs = entry.inputs(row)
+    assert_computes_as_oracle(refimpl, row, case, inputs)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_complex_input_is_rejected(name):
+    """The first floating argument of the function itself (a backward's: its upstream gradient)."""
+    row, _, inputs = base_case(name, "float64")
+    values = inputs.douts if isinstance(row.call, Backward) else inputs.args
+    arg = next(k for k, a in values.items() if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+    values[arg] = values[arg] + 1j
+    with pytest.raises(ValueError, match=rf"{arg} must be a real floating array, got dtype complex128"):
+        row.call(lambda n: getattr(refimpl, n), inputs)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_float16_is_computed_in_float32_and_returned_as_float16(name):
+    row, case, inputs = base_case(name, "float16")
+    run = assert_computes_as_oracle(refimpl, row, case, inputs)
+    returned = {k: a.dtype for k, a in run.outputs.items()
+                if a.dtype.kind == "f" and "['" not in k and k not in run.untyped}
+    assert all(d == np.float16 for d in returned.values()), returned  # nms returns integers only
+
+
+def _in_layout(value, layout):
+    if isinstance(value, np.ndarray):
+        return LAYOUTS[layout](value)
+    if isinstance(value, dict):  # in place: bn_param and config are updated in place
+        for k, a in value.items():
+            if isinstance(a, np.ndarray) and isinstance(LAYOUTS[layout](a), np.ndarray):
+                value[k] = LAYOUTS[layout](a)
+    return value
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_layouts_compute_what_the_oracle_computes(name, layout):
+    """Lists hold Python floats (float64), so that case is float64; the others are float32 (and
+    must stay float32)."""
+    row, case, inputs = base_case(name, "float64" if layout == "nested_lists" else "float32")
+
+    def wrap(fn_name, fn):
+        takes_cache = isinstance(getattr(ROWS.get(fn_name), "call", None), Backward)  # the cache stays as it is
+        return lambda *args: fn(*(a if takes_cache and i == len(args) - 1 else _in_layout(a, layout)
+                                  for i, a in enumerate(args)))
+    assert_computes_as_oracle(module_of(wrap, f"refimpl_{layout}"), row, case, inputs)
+
+
+BACKWARDS_OF_DICTS = sorted(n for n, row in ROWS.items() if n in BAD_INPUTS and isinstance(row.call, Backward)
+                            and any(isinstance(a, dict) for a in base_case(n, "float64")[2].args.values()))
+
+
+@pytest.mark.parametrize("name", BACKWARDS_OF_DICTS)
+def test_backward_reads_nothing_from_the_forwards_dicts(name):
+    """The forward's dict arguments (pool_param, conv_param, bn_param, ...) are emptied as soon as
+    it returns: a cache that kept one by reference would hand the backward an empty dict."""
+    row, case, inputs = base_case(name, "float64")
+
+    def wrap(fn_name, fn):
+        def call(*args):
+            result = fn(*args)
+            if fn_name == row.call.forward.name:
+                for a in args:
+                    if isinstance(a, dict):
+                        a.clear()
+            return result
+        return call
+    assert_computes_as_oracle(module_of(wrap, "refimpl_forgetting_dicts"), row, case, inputs)

@@ -8,8 +8,9 @@ from ._autograd import autograd
 
 
 def conv(x, w, b, conv_param, dout):
-    """``F.conv2d(x, w, b, stride, padding)``: a cross-correlation, same layouts as the contract."""
-    stride, pad = conv_param["stride"], conv_param["pad"]
+    """``F.conv2d(x, w, b, stride, padding)``: a cross-correlation, same layouts as the contract
+    (sizes given as whole floats such as 2.0, which the contract allows, are passed as ints)."""
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
     return autograd(lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=pad),
                     dict(x=x, w=w, b=b), ("out",), (dout,))
 
@@ -17,9 +18,11 @@ def conv(x, w, b, conv_param, dout):
 def max_pool(x, pool_param, dout):
     """``F.max_pool2d(x, (pool_height, pool_width), stride)``. torch sends a window's gradient to
     its first maximum in row-major order; the contract lets it go to any one of tied maxima, so
-    dx is judged against the closest such assignment when x has ties.
+    dx is judged against the closest such assignment when x has ties. A NaN is its window's
+    maximum (torch's forward propagates it; its backward sends the gradient to the last NaN of
+    the window): the NaNs of a window are its tied maxima.
     """
-    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    ph, pw, stride = (int(pool_param[k]) for k in ("pool_height", "pool_width", "stride"))
     expected = autograd(lambda x: F.max_pool2d(x, (ph, pw), stride=stride), dict(x=x), ("out",), (dout,))
     torch_dx = expected["dx"]
     expected["dx"] = lambda a: (a["dx"], closest_tie_assignment(x, dout, ph, pw, stride, a["dx"], torch_dx))
@@ -49,7 +52,8 @@ def closest_tie_assignment(x, dout, ph, pw, stride, actual, torch_dx, max_choice
         plane, fixed, ambiguous = x[n, c], np.zeros(x.shape[2:]), []
         for i, j, rows, cols in _windows(h_out, w_out, ph, pw, stride):
             window = plane[rows, cols]
-            ties = [(rows.start + r, cols.start + s) for r, s in zip(*np.nonzero(window == window.max()))]
+            top = np.isnan(window) if np.isnan(window).any() else window == window.max()
+            ties = [(rows.start + r, cols.start + s) for r, s in zip(*np.nonzero(top))]
             if len(ties) == 1:
                 fixed[ties[0]] += dout[n, c, i, j]
             else:

@@ -7,7 +7,8 @@ Conversions:
   verifier accepts either there;
 - nms: torchvision leaves the order of equal scores unspecified; the contract visits them lower
   index first, which the adapter enforces by handing torchvision distinct rank scores in that
-  order (the boxes, the IoU arithmetic and the threshold are torchvision's). An implementation
+  order (the boxes, the IoU arithmetic and the threshold are torchvision's); NaN scores come
+  first, as torchvision's sort puts them. An implementation
   that breaks ties differently passes when its result is torchvision's for some order of the
   tied boxes (compared by kept scores);
 - average_precision: torchmetrics applies a sigmoid to scores outside [0, 1]; the adapter hands
@@ -66,7 +67,9 @@ def _torchvision_nms(boxes, scores, threshold, first=()):
     n = len(scores)
     priority = np.full(n, len(first))
     priority[np.asarray(first, dtype=np.int64)] = np.arange(len(first))
-    order = np.lexsort((np.arange(n), priority, -np.asarray(scores, dtype=np.float64)))
+    scores = np.asarray(scores, dtype=np.float64)
+    nan = np.isnan(scores)  # torch's descending sort puts NaN first; lexsort would put it last
+    order = np.lexsort((np.arange(n), priority, np.where(nan, 0, -scores), ~nan))
     ranks = torch.arange(n, 0, -1, dtype=torch.float64)
     boxes_t = torch.as_tensor(np.ascontiguousarray(boxes[order]))
     return order[tv_nms(boxes_t, ranks.to(boxes_t.dtype), float(threshold)).numpy()]
@@ -104,10 +107,15 @@ def _nms_expected(boxes, scores, threshold, key):
     return {key: view}
 
 
+def _nms_dtype(boxes):
+    return np.promote_types(np.asarray(boxes).dtype, np.float32)
+
+
 def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
     """``torchvision.ops.nms`` in the boxes' dtype (its IoU arithmetic is the contract's), with
-    the conversions of the module docstring."""
-    dtype = np.asarray(boxes).dtype
+    the conversions of the module docstring; float16 boxes in float32, as the contract computes
+    float16 (torchvision's CPU nms has no float16 kernel)."""
+    dtype = _nms_dtype(boxes)
     shifted = _shift(boxes, pixel_inclusive).astype(dtype)
     return _nms_expected(shifted, np.asarray(scores, dtype=np.float64), iou_threshold, "keep")
 
@@ -115,7 +123,7 @@ def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
 def py_cpu_nms(dets, thresh):
     """``nms(dets[:, :4], dets[:, 4], thresh, pixel_inclusive=True)`` through torchvision."""
     dets = np.asarray(dets)
-    shifted = _shift(dets[:, :4], True).astype(dets.dtype)
+    shifted = _shift(dets[:, :4], True).astype(_nms_dtype(dets))
     return _nms_expected(shifted, dets[:, 4].astype(np.float64), thresh, "keep")
 
 

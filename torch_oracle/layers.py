@@ -4,6 +4,8 @@ Each adapter takes the contract's arguments plus the upstream gradients and retu
 expected values: the outputs under the contract's names, each input's gradient as ``d<name>``,
 and state that the contract keeps in a dict as ``<dict>['<key>']``.
 """
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -12,8 +14,9 @@ from ._autograd import autograd, labels, numpy, tensor
 
 
 def affine(x, w, b, dout):
-    """``F.linear(x.reshape(N, -1), w.T, b)``: torch's weight is (M, D), the contract's w is (D, M)."""
-    return autograd(lambda x, w, b: F.linear(x.reshape(x.shape[0], -1), w.T, b),
+    """``F.linear(x.reshape(N, D), w.T, b)``: torch's weight is (M, D), the contract's w is (D, M)
+    (D spelled out: reshape cannot infer -1 for an empty batch)."""
+    return autograd(lambda x, w, b: F.linear(x.reshape(x.shape[0], math.prod(x.shape[1:])), w.T, b),
                     dict(x=x, w=w, b=b), ("out",), (dout,))
 
 
@@ -90,7 +93,7 @@ def dropout(x, dropout_param, dout):
 
 def layernorm(x, gamma, beta, ln_param, dout):
     """``F.layer_norm(x, (D,), gamma, beta, eps)``."""
-    eps = ln_param.get("eps", 1e-5)
+    eps = (ln_param or {}).get("eps", 1e-5)  # None: the defaults, as refimpl
     return autograd(lambda x, gamma, beta: F.layer_norm(x, x.shape[1:], gamma, beta, eps),
                     dict(x=x, gamma=gamma, beta=beta), ("out",), (dout,))
 
@@ -98,8 +101,9 @@ def layernorm(x, gamma, beta, ln_param, dout):
 def groupnorm(x, gamma, beta, G, gn_param, dout):
     """``torch.group_norm`` (the op under ``F.group_norm``, which refuses groups of one value; the
     op itself does not); the contract's gamma and beta are (1, C, 1, 1), torch's (C,), so their
-    gradients come back in the contract's shape."""
-    eps = gn_param.get("eps", 1e-5)
+    gradients come back in the contract's shape. G may be a whole float (2.0): passed as an int."""
+    eps = (gn_param or {}).get("eps", 1e-5)
+    G = int(G)
     return autograd(lambda x, gamma, beta: torch.group_norm(x, G, gamma.reshape(-1), beta.reshape(-1), eps, False),
                     dict(x=x, gamma=gamma, beta=beta), ("out",), (dout,))
 

@@ -71,9 +71,9 @@ def trajectory(rule, w, dws, config, schedule):
             states.setdefault(key, []).append(numpy(torch.as_tensor(value, dtype=torch.float64)))
             powers[key] = power
     next_w = np.stack(next_w)
-    w_scale = max(1.0, float(np.abs(next_w).max()), float(np.abs(w).max(initial=0)))
+    w_scale = max(1.0, float(np.abs(next_w).max(initial=0)), float(np.abs(w).max(initial=0)))
     expected = {"next_w": lambda a: (a["next_w"], next_w, w_scale)}
-    unit = float(np.abs(dws).max()) or 1.0  # all-zero gradients leave the state at 0 in any unit
+    unit = float(np.abs(dws).max(initial=0)) or 1.0  # all-zero gradients leave the state at 0 in any unit
     for key, values in states.items():
         name, scale = f"config['{key}']", unit ** powers[key]
         want = np.stack(values) / scale

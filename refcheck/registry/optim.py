@@ -78,7 +78,7 @@ class Trajectory:
             dw_arg, w_before = dw.copy(), w.copy()
             returned = unpack(rule(w, dw_arg, config), ["next_w", "config"], self.name)
             next_w, config = returned["next_w"], returned["config"]
-            if not np.array_equal(dw_arg, dw):
+            if not np.array_equal(dw_arg, dw, equal_nan=True):
                 run.violations.append(f"{self.name} modified dw in place (step {step + 1})")
             if isinstance(w, np.ndarray) and not np.array_equal(w, w_before, equal_nan=True):
                 if next_w is w:
