@@ -52,7 +52,8 @@ OVERRIDES = {
     ("mean_average_precision", "map", None): (
         Tol(rtol=0.0, atol=2e-7, scaled=False),
         "torchmetrics returns map as a float32 tensor: half an ulp at 1.0 is 6e-8"),
-    # The attention family's overrides, together.
+    # The attention family's overrides, together. (RoPE needs none: its oracle's views scale the
+    # tolerance by max|x or dout| * max|position|, the magnitude a float32 angle's error enters with.)
     ("positional_encoding", "pe", None): (
         DEFAULT["float32"]["value"],
         "no input fixes pe's precision (the arguments are two sizes): NumPy's float64 and torch's "
