@@ -234,8 +234,14 @@ def _input_size(checked):
 def _same_inputs(a, b):
     def flat(inputs):
         return list({**inputs.args, **inputs.douts}.values())
-    return all(np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y
-               for x, y in zip(flat(a), flat(b)))
+    return all(_same_value(x, y) for x, y in zip(flat(a), flat(b)))
+
+
+def _same_value(x, y):
+    """Equal arguments, dicts of arrays (bn_param, params) compared entry by entry."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_same_value(x[k], y[k]) for k in x)
+    return np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y
 
 
 def _without_noop_overrides(row, checked):

@@ -38,6 +38,9 @@ DEFAULT = {
 # Output names that are gradients: the rest (out, loss, dists, state) are values.
 GRADIENTS = frozenset({
     "dx", "dw", "db", "dW", "dgamma", "dbeta", "dprev_h", "dprev_c", "dWx", "dWh", "dh0",
+    "dW1", "dW2", "dW3", "dq", "dk", "dv", "dquery", "dkey", "dvalue",
+    "dparams['Wq']", "dparams['bq']", "dparams['Wk']", "dparams['bk']", "dparams['Wv']", "dparams['bv']",
+    "dparams['Wo']", "dparams['bo']",
 })
 
 # (function, output key, dtype or None for both) -> (Tol, reason)
@@ -60,6 +63,15 @@ OVERRIDES = {
     ("mean_average_precision", "map", "float16"): (
         Tol(rtol=1e-3, atol=2e-7, scaled=False),
         "float16 scores give a float16 map: the float32 row's bound plus half an ulp (4.9e-4 relative)"),
+    # The attention family's overrides, together. (RoPE needs none: its oracle's views scale the
+    # tolerance by max|x or dout| * max|position|, the magnitude a float32 angle's error enters with.)
+    ("positional_encoding", "pe", None): (
+        DEFAULT["float32"]["value"],
+        "no input fixes pe's precision (the arguments are two sizes): NumPy's float64 and torch's "
+        "default float32 are both right, so both case dtypes judge at float32's tolerance. The "
+        "oracle scales it by the largest angle, max_len - 1: a float32 angle p / 10000^(2i/D) carries "
+        "a few eps * p of absolute error into sin and cos (CS231n's float32 code: up to 0.65 eps * "
+        "max_len measured up to max_len 5000, against the 33 eps * max_len allowed)"),
 }
 
 

@@ -3,6 +3,12 @@ PyTorch by the ``refcheck`` engine. NumPy only: importing refimpl never imports 
 
 Every public function follows the contract in docs/API.md (CS231n names and signatures).
 """
+from .activations import (cross_entropy_loss, gelu_backward, gelu_forward, log_softmax_backward,
+                          log_softmax_forward, rms_norm_backward, rms_norm_forward, silu_backward,
+                          silu_forward, softmax_backward, softmax_forward, swiglu_backward, swiglu_forward)
+from .attention import (kv_cache_attention_step, multi_head_attention_backward, multi_head_attention_forward,
+                        positional_encoding, rope_backward, rope_forward,
+                        scaled_dot_product_attention_backward, scaled_dot_product_attention_forward)
 from .classifiers import (compute_distances, softmax_loss_naive, softmax_loss_vectorized,
                           svm_loss_naive, svm_loss_vectorized)
 from .conv import (conv_backward_naive, conv_forward_naive, max_pool_backward_naive,
@@ -36,4 +42,10 @@ __all__ = [
     "temporal_affine_backward", "temporal_softmax_loss",
     "sgd", "sgd_momentum", "sgd_nesterov", "rmsprop", "adagrad", "adam", "adamw",
     "box_iou", "nms", "py_cpu_nms", "average_precision", "mean_average_precision",
+    "softmax_forward", "softmax_backward", "log_softmax_forward", "log_softmax_backward",
+    "gelu_forward", "gelu_backward", "silu_forward", "silu_backward", "rms_norm_forward", "rms_norm_backward",
+    "swiglu_forward", "swiglu_backward", "cross_entropy_loss",
+    "scaled_dot_product_attention_forward", "scaled_dot_product_attention_backward",
+    "multi_head_attention_forward", "multi_head_attention_backward", "positional_encoding",
+    "rope_forward", "rope_backward", "kv_cache_attention_step",
 ]

@@ -1,5 +1,7 @@
 """The oracle is checked too: its gradients against central finite differences of its own values,
 and the comparison against a tiny perturbation of each judged output (the harness can fail)."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -16,21 +18,35 @@ def small_case(row, token="seed1"):
     return Case("float64", token).with_({k: min(hi, lo + 1) for k, (lo, hi) in row.gen.sizes.items()})
 
 
+def leaves(args):
+    """The floating arrays among the arguments, by path: (name,) or, inside a dict argument such as
+    multi-head attention's params, (name, key); with the name of the gradient the oracle gives."""
+    for k, a in args.items():
+        if isinstance(a, dict):
+            for j, item in a.items():
+                if isinstance(item, np.ndarray) and item.dtype.kind == "f":
+                    yield (k, j), f"d{k}['{j}']", item
+        elif isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            yield (k,), f"d{k}", a
+
+
+def resolved(want, key, shape):
+    """An expected entry as an array; a view is read with a zero actual (see oracle_gradients)."""
+    return want({key: np.zeros(shape)})[1] if callable(want) else want
+
+
 def oracle_gradients(row, inputs, expected):
-    """The oracle's gradients by input name. A gradient given as a view (max pooling, where any
+    """The oracle's gradients by leaf path. A gradient given as a view (max pooling, where any
     tied maximum may take the gradient) is read with a zero actual: on tie-free inputs the view
     returns torch's gradient whatever the actual is."""
     grads = {}
-    for k, a in inputs.args.items():
-        g = expected.get(f"d{k}")
-        if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or g is None:
+    for path, name, a in leaves(inputs.args):
+        if name not in expected:
             continue
-        if callable(g):
-            try:
-                g = g({f"d{k}": np.zeros_like(a)})[1]
-            except KeyError:  # a view of the implementation's own mask (dropout): not autograd
-                continue
-        grads[k] = g
+        try:
+            grads[path] = (name, resolved(expected[name], name, a.shape))
+        except KeyError:  # a view of the implementation's own mask (dropout): not autograd
+            continue
     return grads
 
 
@@ -45,8 +61,8 @@ def objective(row, inputs):
     def f(args):
         expected = row.expected(type(inputs)(args, inputs.douts, inputs.sizes))
         if not inputs.douts:
-            return float(expected["loss"])
-        return sum(float(np.sum(expected[d[1:]] * g)) for d, g in inputs.douts.items())
+            return float(resolved(expected["loss"], "loss", ()))
+        return sum(float(np.sum(resolved(expected[d[1:]], d[1:], g.shape) * g)) for d, g in inputs.douts.items())
     return f
 
 
@@ -55,17 +71,18 @@ def test_oracle_gradients_match_finite_differences(row):
     inputs = row.gen(small_case(row))
     grads = oracle_gradients(row, inputs, row.expected(inputs))
     f = objective(row, inputs)
-    for k, grad in grads.items():
-        numeric = np.zeros(inputs.args[k].shape)
+    for path, (name, grad) in grads.items():
+        numeric = np.zeros(grad.shape)
         for i in np.ndindex(numeric.shape):
-            args = {n: (a.copy() if isinstance(a, np.ndarray) else a) for n, a in inputs.args.items()}
-            args[k][i] += FD_STEP
+            args = {n: copy.deepcopy(a) for n, a in inputs.args.items()}
+            leaf = args[path[0]] if len(path) == 1 else args[path[0]][path[1]]
+            leaf[i] += FD_STEP
             up = f(args)
-            args[k][i] -= 2 * FD_STEP
+            leaf[i] -= 2 * FD_STEP
             numeric[i] = (up - f(args)) / (2 * FD_STEP)
-        assert f"d{k}" in GRADIENTS
+        assert name in GRADIENTS
         np.testing.assert_allclose(grad, numeric, rtol=FINITE_DIFFERENCES.rtol,
-                                   atol=FINITE_DIFFERENCES.atol, err_msg=f"{row.oracle} d{k}")
+                                   atol=FINITE_DIFFERENCES.atol, err_msg=f"{row.oracle} {name}")
 
 
 JUDGED = [(name, key) for name, row in ROWS.items()

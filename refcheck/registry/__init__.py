@@ -42,6 +42,7 @@ FAMILIES = (
     ("rnn", "Recurrent layers (CS231n assignment 3, `rnn_layers.py`)"),
     ("optim", "Update rules (CS231n `optim.py` and beyond)"),
     ("detection", "Detection utilities"),
+    ("attention", "Attention and transformer building blocks"),
 )
 
 
