@@ -53,7 +53,11 @@ def labels(name, y, n, num_classes, y_shape=None):
 
 
 def choice(name, value, allowed):
-    if value not in allowed:
+    try:
+        known = value in allowed
+    except TypeError:  # an unhashable value (a list) is none of the choices
+        known = False
+    if not known:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
     return value
 
@@ -122,12 +126,12 @@ def state(name, value, like, why=" (the shape of w)"):
     return value
 
 
-def mask(name, m, expected):
+def mask(name, m, expected, why=""):
     """A boolean (or 0/1, or real weight) mask of shape ``expected``."""
     m = _array(name, m)
     if m.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be a boolean or real mask, got dtype {m.dtype}")
-    shape(name, m, expected)
+    shape(name, m, expected, why)
     return m
 
 
@@ -138,6 +142,13 @@ def integers(name, a, expected, why=""):
         raise ValueError(f"{name} must hold integers, got dtype {a.dtype}")
     shape(name, a, expected, why)
     return a
+
+
+def flag(name, value):
+    """True or False (NumPy's booleans too), as a bool; 1, None and 'yes' are not flags."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def nonempty(name, a, axis, what):
@@ -152,7 +163,8 @@ def finite(name, a):
     bad = ~np.isfinite(a)
     if bad.any():
         i = np.unravel_index(int(np.flatnonzero(bad)[0]), a.shape)
-        raise ValueError(f"{name} must be finite, got {a[i]} at {list(i)} ({int(bad.sum())} non-finite values)")
+        raise ValueError(f"{name} must be finite, got {a[i]} at {[int(j) for j in i]} "
+                         f"({int(bad.sum())} non-finite values)")
     return a
 
 

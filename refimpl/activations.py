@@ -137,13 +137,14 @@ def silu_backward(dout, cache):
 
 def rms_norm_forward(x, gamma, eps=1e-6):
     """RMSNorm over the last axis of x (..., D): ``x / sqrt(mean(x^2) + eps) * gamma``, gamma (D,);
-    the mean is not subtracted. torch: ``F.rms_norm(x, (D,), gamma, eps)`` (whose eps defaults to
-    the dtype's machine epsilon, not 1e-6)."""
+    the mean is not subtracted; eps > 0. torch: ``F.rms_norm(x, (D,), gamma, eps)`` (whose eps
+    defaults to the dtype's machine epsilon, not 1e-6, and may be 0 or negative: a zero or small
+    row is NaN there)."""
     x = _floats("x", x)
     d = x.shape[-1]
     gamma = v.floats("gamma", gamma, ndim=1)
     v.shape("gamma", gamma, (d,), f" (the last axis of x {x.shape})")
-    eps = v.positive("eps", eps, allow_zero=True)
+    eps = v.positive("eps", eps)
     out_dtype, work = working_dtypes(x, gamma)
     xw, gw = x.astype(work, copy=False), gamma.astype(work, copy=False)
     inv_rms = 1 / np.sqrt((xw * xw).mean(axis=-1, keepdims=True) + eps)
@@ -211,19 +212,19 @@ def cross_entropy_loss(x, y, label_smoothing=0.0, ignore_index=-100):
         raise ValueError(f"x must have at least one row and one class, got shape {x.shape}")
     if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, bool):
         raise ValueError(f"ignore_index must be an integer, got {ignore_index!r}")
-    if not isinstance(label_smoothing, (int, float, np.integer, np.floating)) or not 0 <= label_smoothing <= 1:
-        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
-    y = np.asarray(y)
+    label_smoothing = v.number("label_smoothing", label_smoothing, 0, 1)
+    y = v.integers("y", y, (n,), f" (one label per row of x {x.shape})")
     kept = y != ignore_index
-    v.labels("y (other than ignore_index)", np.where(kept, y, 0) if y.dtype.kind in "iu" else y, n, c)
+    count = int(kept.sum())
+    v.labels("y (other than ignore_index)", y[kept], count, c)
     out_dtype, work = working_dtypes(x)
     logp, _ = log_softmax_forward(x.astype(work, copy=False))
     target = np.full((n, c), label_smoothing / c, dtype=work)
     target[np.arange(n), np.where(kept, y, 0)] += 1 - label_smoothing
     target *= kept[:, None]
-    count = int(kept.sum())
     if count == 0:
         return out_dtype.type(np.nan), np.zeros((n, c), out_dtype)
-    loss = -(target * logp).sum() / count
+    # a target of 0 takes nothing from log p, as in torch: not an ignored row's NaN, not a -inf score
+    loss = -(target * np.where(target > 0, logp, 0)).sum() / count
     dx = (np.exp(logp) * kept[:, None] - target) / count
     return out_dtype.type(loss), dx.astype(out_dtype, copy=False)

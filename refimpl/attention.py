@@ -8,6 +8,8 @@ Conventions (the oracle adapters convert where torch differs):
   torch's SDPA (its ``_safe_softmax``) gives for boolean and -inf masks;
 - causal attention is aligned top-left, as torch's ``is_causal``: query i sees keys j <= i, also
   when S != T;
+- a mask is added to the scores (-inf where blocked), as torch adds it: a NaN score stays NaN
+  where blocked (NaN in, NaN out, as torch's math kernel; its fused causal kernel skips the keys);
 - weights are used as ``x @ W + b`` (W (in, out); nn.Linear stores (out, in)).
 """
 import math
@@ -25,10 +27,9 @@ def _number(name, value):
     return float(value)
 
 
-def _flag(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+def _default_scale(d):
+    """1 / sqrt(d); for d = 0 every score is 0, and any scale gives torch's uniform weights."""
+    return 1 / math.sqrt(max(d, 1))
 
 
 def _attention(q, k, v_, allowed=None, additive=None, scale=1.0):
@@ -37,8 +38,8 @@ def _attention(q, k, v_, allowed=None, additive=None, scale=1.0):
     scores = (q @ np.swapaxes(k, -1, -2)) * scale
     if additive is not None:
         scores = scores + additive
-    if allowed is not None:
-        scores = np.where(allowed, scores, -np.inf)
+    if allowed is not None:  # added as -inf, as torch adds its masks: a NaN score stays NaN where blocked
+        scores = scores + np.where(allowed, 0, -np.inf).astype(scores.dtype)
     top = np.max(scores, axis=-1, keepdims=True, initial=-np.inf)
     e = np.exp(scores - np.where(top == -np.inf, 0, top))  # an all -inf row stays -inf: exp gives 0
     total = e.sum(axis=-1, keepdims=True)
@@ -68,13 +69,14 @@ def scaled_dot_product_attention_forward(q, k, v, mask=None, is_causal=False, sc
     lead, (s, d), t = q.shape[:-2], q.shape[-2:], k.shape[-2]
     val.shape("k", k, (*lead, t, d), f" (q {q.shape} sets the leading axes and d)")
     val.shape("v", v_, (*lead, t, v_.shape[-1]), f" (k {k.shape} sets the leading axes and T)")
-    is_causal = _flag("is_causal", is_causal)
-    scale = 1 / math.sqrt(d) if scale is None else _number("scale", scale)
+    is_causal = val.flag("is_causal", is_causal)
+    scale = _default_scale(d) if scale is None else _number("scale", scale)
     out_dtype, work = working_dtypes(q, k, v_)
     allowed = additive = None
     if mask is not None:
         if is_causal:
-            raise ValueError("mask must be None when is_causal=True (torch raises too): pass one of them")
+            raise ValueError(f"mask must be None when is_causal=True (torch raises too), got a mask of shape "
+                             f"{np.shape(mask)}: pass one of them")
         mask = np.asarray(mask)
         if mask.dtype.kind not in "bf":
             raise ValueError(f"mask must be boolean (True = may attend) or floating (added), got dtype {mask.dtype}")
@@ -131,13 +133,16 @@ def multi_head_attention_forward(query, key, value, params, num_heads, attn_mask
     in_proj_weight = [Wq.T; Wk.T; Wv.T] and a boolean attn_mask that is True where blocked.
     """
     query, key, value = (val.floats(n, a, ndim=3) for n, a in (("query", query), ("key", key), ("value", value)))
+    val.nonempty("query", query, 2, "feature (E >= 1)")
     n, s, e = query.shape
     t = key.shape[1]
     val.shape("key", key, (n, t, e), f" (query {query.shape} sets N and E)")
     val.shape("value", value, key.shape, " (as key)")
-    if not isinstance(params, dict) or set(PARAM_KEYS) - set(params):
-        raise ValueError(f"params must be a dict with the keys {', '.join(PARAM_KEYS)}")
-    if not isinstance(num_heads, (int, np.integer)) or isinstance(num_heads, bool) or num_heads < 1 or e % num_heads:
+    missing = [name for name in PARAM_KEYS if name not in val.params("params", params, required=True)]
+    if missing:
+        raise ValueError(f"params must hold the keys {', '.join(PARAM_KEYS)}, missing {', '.join(missing)}")
+    h = val.whole("num_heads", num_heads, 1)
+    if e % h:
         raise ValueError(f"num_heads must be a positive divisor of E = {e}, got {num_heads!r}")
     p = {}
     for name in PARAM_KEYS:
@@ -145,16 +150,14 @@ def multi_head_attention_forward(query, key, value, params, num_heads, attn_mask
         val.shape(f"params['{name}']", p[name], (e, e) if name[0] == "W" else (e,), f" (E = {e})")
     allowed = None
     if attn_mask is not None:
-        attn_mask = np.asarray(attn_mask)
-        val.shape("attn_mask", attn_mask, (s, t), " (S queries by T keys)")
-        allowed = attn_mask != 0
+        allowed = val.mask("attn_mask", attn_mask, (s, t), " (S queries by T keys)") != 0
     out_dtype, work = working_dtypes(query, key, value, *p.values())
     x = {name: a.astype(work, copy=False) for name, a in (("query", query), ("key", key), ("value", value))}
     p = {name: a.astype(work, copy=False) for name, a in p.items()}
-    q = _heads(x["query"] @ p["Wq"] + p["bq"], num_heads)
-    k = _heads(x["key"] @ p["Wk"] + p["bk"], num_heads)
-    v_ = _heads(x["value"] @ p["Wv"] + p["bv"], num_heads)
-    scale = 1 / math.sqrt(e // num_heads)
+    q = _heads(x["query"] @ p["Wq"] + p["bq"], h)
+    k = _heads(x["key"] @ p["Wk"] + p["bk"], h)
+    v_ = _heads(x["value"] @ p["Wv"] + p["bv"], h)
+    scale = 1 / math.sqrt(e // h)
     heads, weights = _attention(q, k, v_, allowed, None, scale)
     merged = _merge(heads)
     out = merged @ p["Wo"] + p["bo"]
@@ -182,19 +185,13 @@ def multi_head_attention_backward(dout, cache):
     return (*(dx[n].astype(out_dtype, copy=False) for n in ("query", "key", "value")), dparams)
 
 
-def _size(name, value, minimum):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def positional_encoding(max_len, embed_dim):
     """The sinusoidal positional encodings of "Attention Is All You Need", CS231n 2025's layout:
     ``pe[p, 2i] = sin(p / 10000^(2i / D))`` and ``pe[p, 2i + 1] = cos(p / 10000^(2i / D))``
     (sine on even, cosine on odd columns; a pair shares its exponent). embed_dim D must be even
     (CS231n asserts it). Returns pe (max_len, D), float64. No torch built-in: the oracle is the
     formula written in torch."""
-    max_len, d = _size("max_len", max_len, 0), _size("embed_dim", embed_dim, 2)
+    max_len, d = val.whole("max_len", max_len), val.whole("embed_dim", embed_dim)
     if d % 2:
         raise ValueError(f"embed_dim must be even (a sine and a cosine column per frequency), got {d}")
     angles = np.arange(max_len, dtype=np.float64)[:, None] / 10000.0 ** (np.arange(0, d, 2) / d)
@@ -238,10 +235,9 @@ def rope_forward(x, positions, theta=10000.0, interleaved=False):
     if not fits or positions.shape[-1] != t:
         raise ValueError(f"positions must have T = {t} entries on its last axis and broadcast to "
                          f"x.shape[:-1] = {x.shape[:-1]}, got shape {positions.shape}")
-    theta = _number("theta", theta)
-    if theta <= 0:
-        raise ValueError(f"theta must be > 0, got {theta!r}")
-    interleaved = _flag("interleaved", interleaved)
+    val.finite("positions", positions)
+    theta = float(val.number("theta", theta, low=0, low_open=True))
+    interleaved = val.flag("interleaved", interleaved)
     out_dtype, work = working_dtypes(x)
     angles = positions.astype(np.float64)[..., None] * theta ** (-np.arange(0, d, 2) / d)
     cos, sin = np.cos(angles).astype(work), np.sin(angles).astype(work)
@@ -276,13 +272,14 @@ def kv_cache_attention_step(q_t, k_t, v_t, cache=None):
     if cache is None:
         keys, values = k_t.copy(), v_t.copy()
     else:
-        if not isinstance(cache, dict) or {"k", "v"} - set(cache):
-            raise ValueError("cache must be None or the dict {'k': ..., 'v': ...} a previous step returned")
-        old_k, old_v = val.floats("cache['k']", cache["k"]), val.floats("cache['v']", cache["v"])
-        t = old_k.shape[-2] if old_k.ndim >= 2 else -1
-        val.shape("cache['k']", old_k, (*q_t.shape[:-2], t, q_t.shape[-1]), f" (q_t {q_t.shape})")
-        val.shape("cache['v']", old_v, (*q_t.shape[:-2], t, v_t.shape[-1]), f" (v_t {v_t.shape})")
+        if {"k", "v"} - set(val.params("cache", cache, required=True)):
+            raise ValueError(f"cache must be None or the dict {{'k': ..., 'v': ...}} a previous step returned, "
+                             f"got the keys {sorted(cache, key=str)}")
+        old_k, old_v = (val.floats(f"cache['{n}']", cache[n], ndim=q_t.ndim) for n in "kv")
+        val.shape("cache['k']", old_k, (*q_t.shape[:-2], old_k.shape[-2], q_t.shape[-1]), f" (q_t {q_t.shape})")
+        val.shape("cache['v']", old_v, (*old_k.shape[:-1], v_t.shape[-1]),
+                  f" (cache['k'] {old_k.shape} and v_t {v_t.shape})")
         keys, values = np.concatenate([old_k, k_t], axis=-2), np.concatenate([old_v, v_t], axis=-2)
     out_dtype, work = working_dtypes(q_t, keys, values)
-    out, _ = _attention(q_t.astype(work), keys.astype(work), values.astype(work), scale=1 / math.sqrt(q_t.shape[-1]))
+    out, _ = _attention(q_t.astype(work), keys.astype(work), values.astype(work), scale=_default_scale(q_t.shape[-1]))
     return out.astype(out_dtype, copy=False), {"k": keys, "v": values}

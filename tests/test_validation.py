@@ -87,14 +87,23 @@ def test_unusual_input_computes_what_the_oracle_computes(name, entry):
     assert_computes_as_oracle(refimpl, row, case, inputs)
 
 
-@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
-def test_complex_input_is_rejected(name):
-    """The first floating argument of the function itself (a backward's: its upstream gradient)."""
+def _floating_values(name):
+    """The row's case, and the values its function itself takes first (a backward's: its upstream
+    gradients), with the names of the floating arrays among them."""
     row, _, inputs = base_case(name, "float64")
     values = inputs.douts if isinstance(row.call, Backward) else inputs.args
-    arg = next(k for k, a in values.items() if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+    return row, inputs, values, [k for k, a in values.items() if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(BAD_INPUTS) if _floating_values(n)[3]])  # not positional_encoding
+def test_complex_input_is_rejected(name):
+    """The first floating argument of the function itself (a backward's: its upstream gradient;
+    the KV-cache step's: q, whose slices go in as q_t)."""
+    row, inputs, values, floating = _floating_values(name)
+    arg = floating[0]
     values[arg] = values[arg] + 1j
-    with pytest.raises(ValueError, match=rf"{arg} must be a real floating array, got dtype complex128"):
+    named = getattr(row.call, "STEP_ARGS", {}).get(arg, arg)
+    with pytest.raises(ValueError, match=rf"{named} must be a real floating array, got dtype complex128"):
         row.call(lambda n: getattr(refimpl, n), inputs)
 
 

@@ -129,6 +129,7 @@ def multi_head_attention(query, key, value, params, num_heads, dout, attn_mask=N
     implementation's own results: its out for the forward, its gradients together for the
     backward), and NaN (a fill of -inf, CS231n's masked_fill: a warning, as for non-finite
     results on extreme inputs)."""
+    num_heads = int(num_heads)  # a whole float (2.0) is a head count in the contract, not in torch
     blocked = None if attn_mask is None else torch.as_tensor(np.asarray(attn_mask) == 0)
     expected = _mha_expected(_mha_torch, query, key, value, params, num_heads, blocked, dout)
     empty = None if blocked is None else blocked.all(dim=1).numpy()
@@ -161,6 +162,7 @@ def positional_encoding(max_len, embed_dim):
     """The formula in torch (no built-in): ``pe[p, 2i] = sin(p / 10000^(2i/D))``, ``pe[p, 2i+1] =
     cos(...)``. Judged with the tolerance scaled by the largest angle, max_len - 1 (a float32
     angle carries eps * max_len of absolute error into sin and cos)."""
+    max_len, embed_dim = int(max_len), int(embed_dim)  # whole floats (4.0) are sizes in the contract
     position = torch.arange(max_len, dtype=torch.float64)[:, None]
     angle = position / torch.pow(10000.0, torch.arange(0, embed_dim, 2, dtype=torch.float64) / embed_dim)
     pe = torch.zeros(max_len, embed_dim, dtype=torch.float64)
@@ -189,7 +191,7 @@ def _rope_interleaved(x, positions, theta):
     d = x.shape[-1]
     freqs = positions[..., None] * (1.0 / theta ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
     freqs_cis = torch.polar(torch.ones_like(freqs), freqs)
-    x_ = torch.view_as_complex(x.reshape(*x.shape[:-1], -1, 2))
+    x_ = torch.view_as_complex(x.reshape(*x.shape[:-1], d // 2, 2))  # not -1: T may be 0
     return torch.view_as_real(x_ * freqs_cis).flatten(-2)
 
 
@@ -206,9 +208,15 @@ def rope(x, positions, dout, theta=10000.0, interleaved=False):
     return {k: (lambda a, k=k: (a[k], expected[k], scale)) for k in expected}
 
 
-def kv_cache(q, k, v):
+def kv_cache(q, k, v, cache=None):
     """``F.scaled_dot_product_attention(q, k, v, is_causal=True)`` (math kernel) on the whole
-    sequences (N, H, T, d): step t's out_t must be row t."""
+    sequences (N, H, T, d): step t's out_t must be row t. After a cache of P earlier keys and
+    values (refimpl's dict {'k', 'v'}), they come first and query t sees the keys j <= P + t."""
+    keys, values, causal, mask = tensor(k), tensor(v), True, None
+    if cache is not None:
+        keys, values = torch.cat([tensor(cache["k"]), keys], -2), torch.cat([tensor(cache["v"]), values], -2)
+        past = keys.shape[-2] - q.shape[-2]
+        causal, mask = False, torch.ones(q.shape[-2], keys.shape[-2], dtype=torch.bool).tril(past)
     with sdpa_kernel(SDPBackend.MATH):
-        out = F.scaled_dot_product_attention(tensor(q), tensor(k), tensor(v), is_causal=True)
+        out = F.scaled_dot_product_attention(tensor(q), keys, values, attn_mask=mask, is_causal=causal)
     return {"out_t": numpy(out)}

@@ -6,6 +6,7 @@ Random masks leave every query at least one key (a fully masked row is an edge c
 and the huge-score edges use integer logits whose winners lead by thousands, so the softmax is
 exactly one-hot in any precision while exp overflows without the max-subtraction.
 """
+import copy
 
 import numpy as np
 
@@ -150,12 +151,14 @@ def rope(c):
 @generator(N=(1, 2), H=(1, 3), T=(1, 6), d=(1, 6), edges={
     "one_step": {"T": 1}, "one_head": {"H": 1}, "long_sequence": {"T": 16}, "huge_scores": {"d": 4}})
 def kv_sequence(c):
-    """Whole sequences q, k, v (N, H, T, d), fed to the step function one token at a time."""
+    """Whole sequences q, k, v (N, H, T, d), fed to the step function one token at a time, and the
+    cache of the first step: None (a cache is the implementation's own; only bad_inputs hands
+    refimpl its dict of earlier keys and values)."""
     if c.edge == "huge_scores":
         q, k = (c.cast(a) for a in _separated_logits(c, [c.N, c.H], c.T, c.T, causal=True))
     else:
         q, k = c.randn(c.N, c.H, c.T, c.d), c.randn(c.N, c.H, c.T, c.d)
-    return dict(q=q, k=k, v=c.randn(c.N, c.H, c.T, c.d)), {}
+    return dict(q=q, k=k, v=c.randn(c.N, c.H, c.T, c.d), cache=None), {}
 
 
 class ParamsForward(Forward):
@@ -212,9 +215,11 @@ class NoFloatInputs(Forward):
 
 class Steps:
     """kv_cache_attention_step, called once per token as a decoding loop would: the sequences'
-    step t goes in as (N, H, 1, d) slices with the cache the previous call returned (None first).
+    step t goes in as (N, H, 1, d) slices with the cache the previous call returned (first the
+    case's: None; refimpl's bad inputs hand it a dict of its own form).
     The T outputs out_t, stacked along axis 2 (out_t[:, :, t] is step t's), are judged against
     causal attention over the whole sequences."""
+    STEP_ARGS = {"q": "q_t", "k": "k_t", "v": "v_t"}  # a sequence -> the argument its slices go in as
 
     def __init__(self, name):
         self.name, self.needs, self.returns, self.compares = name, (name,), ("out_t", "cache"), ("out_t",)
@@ -223,10 +228,11 @@ class Steps:
         return list(self.compares)
 
     def __call__(self, get, inputs):
-        step, run, cache, outs = get(self.name), Run(), None, []
-        q, k, v = (inputs.args[n] for n in ("q", "k", "v"))
+        step, run, outs = get(self.name), Run(), []
+        cache = copy.deepcopy(inputs.args.get("cache"))
+        q, v = inputs.args["q"], inputs.args["v"]
         for t in range(q.shape[2]):
-            args = {n: a[:, :, t:t + 1].copy() for n, a in (("q_t", q), ("k_t", k), ("v_t", v))}
+            args = {name: inputs.args[seq][:, :, t:t + 1].copy() for seq, name in self.STEP_ARGS.items()}
             before = snapshot(args)
             returned = unpack(step(*args.values(), cache), list(self.returns), self.name)
             notes = Run()
