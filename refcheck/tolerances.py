@@ -51,6 +51,9 @@ OVERRIDES = {
         "torchmetrics returns map as a float32 tensor: half an ulp at 1.0 is 6e-8"),
 }
 
+# issue 16 (detection, more; pooling, metrics, schedules): the GIoU loss's gradient is named dpred.
+GRADIENTS = GRADIENTS | {"dpred"}
+
 
 def lookup(function, key, dtype):
     for k in ((function, key, dtype), (function, key, None)):

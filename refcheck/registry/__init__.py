@@ -42,6 +42,8 @@ FAMILIES = (
     ("rnn", "Recurrent layers (CS231n assignment 3, `rnn_layers.py`)"),
     ("optim", "Update rules (CS231n `optim.py` and beyond)"),
     ("detection", "Detection utilities"),
+    ("detection_more", "Detection, more (GIoU / DIoU / CIoU, losses, batched NMS, COCO evaluation)"),
+    ("interview", "Pooling, upsampling, metrics and schedules that interviews ask for"),
 )
 
 
