@@ -86,7 +86,8 @@ def _transpose_args(x, w, b, conv_param):
     pad = _size("conv_param['pad']", conv_param.get("pad"), allow_zero=True)
     extra = _size("conv_param['output_padding']", conv_param.get("output_padding", 0), allow_zero=True)
     if extra >= stride:
-        raise ValueError(f"conv_param['output_padding'] {extra} must be smaller than the stride {stride}, as torch requires")
+        raise ValueError(f"conv_param['output_padding'] {extra} must be smaller than the stride {stride}, "
+                         "as torch requires")
     h_out = (x.shape[2] - 1) * stride - 2 * pad + w.shape[2] + extra
     w_out = (x.shape[3] - 1) * stride - 2 * pad + w.shape[3] + extra
     if h_out < 1 or w_out < 1:

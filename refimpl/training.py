@@ -103,7 +103,9 @@ def _one_cycle_lr(step, base_lr, max_lr, total_steps=None, epochs=None, steps_pe
                 raise ValueError(f"pct_start {pct} with total_steps {total} makes an empty phase (torch divides by zero)")
             frac = (step - begin) / (end - begin)
             a, b = lrs[start_lr], lrs[end_lr]
-            return (b - a) * frac + a if anneal_strategy == "linear" else b + (a - b) / 2.0 * (math.cos(math.pi * frac) + 1)
+            if anneal_strategy == "linear":
+                return (b - a) * frac + a
+            return b + (a - b) / 2.0 * (math.cos(math.pi * frac) + 1)
         begin = end
 
 
@@ -133,7 +135,8 @@ def lr_schedule(name, step, base_lr, **kw):
     missing = [p for p, spec in params.items() if spec.default is spec.empty and p not in kw
                and p not in ("step", "base_lr")]
     if unknown or missing:
-        raise ValueError(f"{name} takes the keyword arguments {', '.join(p for p in params if p not in ('step', 'base_lr'))}"
+        takes = ", ".join(p for p in params if p not in ("step", "base_lr"))
+        raise ValueError(f"{name} takes the keyword arguments {takes}"
                          f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}"
                          f"{'; missing: ' + ', '.join(missing) if missing else ''}")
     return float(SCHEDULES[name](step, base_lr, **kw))

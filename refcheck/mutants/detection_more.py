@@ -64,7 +64,8 @@ def ciou_without_four_over_pi_squared(boxes1, boxes2):
 @mutant("complete_box_iou", "The aspect term is subtracted without its weight alpha = v / (1 - IoU + v + eps).")
 def ciou_without_alpha(boxes1, boxes2):
     with np.errstate(all="ignore"):
-        return refimpl.distance_box_iou(boxes1, boxes2) - (4 / np.pi**2 * _aspect(boxes1, boxes2)).astype(np.asarray(boxes1).dtype)
+        aspect = (4 / np.pi**2 * _aspect(boxes1, boxes2)).astype(np.asarray(boxes1).dtype)
+        return refimpl.distance_box_iou(boxes1, boxes2) - aspect
 
 
 @mutant("generalized_box_iou_loss", "The loss is summed over the pairs; torchvision's reduction='mean' averages it.")
@@ -303,7 +304,8 @@ _coco_mutant("coco_ties_reversed", "Equal scores are visited in reverse input or
                     "before computing precision and recall.")
 def coco_averages_images(preds, targets, iou_thresholds=None, max_detections=(1, 10, 100), class_metrics=False):
     pooled = refimpl.coco_map(preds, targets, iou_thresholds, max_detections, class_metrics)
-    per_image = [refimpl.coco_map([p], [t], iou_thresholds, max_detections, class_metrics) for p, t in zip(preds, targets)]
+    per_image = [refimpl.coco_map([p], [t], iou_thresholds, max_detections, class_metrics)
+                 for p, t in zip(preds, targets)]
     out = {}
     for key, value in pooled.items():
         if key in ("map_per_class", "classes") or key.endswith("_per_class"):

@@ -15,7 +15,8 @@ def _param(pool_param):
 
 
 @mutant("avg_pool_forward", "Windows are divided by their count of real (unpadded) pixels (torch's "
-                            "count_include_pad=False); the contract divides by pool_height * pool_width, padding included.")
+                            "count_include_pad=False); the contract divides by pool_height * pool_width, "
+                            "padding included.")
 def avg_pool_excludes_padding(x, pool_param):
     out, cache = refimpl.avg_pool_forward(x, pool_param)
     ph, pw, stride, pad = _param(pool_param)
@@ -47,7 +48,8 @@ def avg_pool_backward_assigned(dout, cache):
     dxp = np.zeros(shape[:2] + (shape[2] + 2 * pad, shape[3] + 2 * pad), dtype=np.result_type(dtype, dout))
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            dxp[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] = (dout[:, :, i, j] / (ph * pw))[:, :, None, None]
+            share = (dout[:, :, i, j] / (ph * pw))[:, :, None, None]
+            dxp[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] = share
     return dxp[:, :, pad:pad + shape[2], pad:pad + shape[3]].copy()
 
 
@@ -194,13 +196,15 @@ _schedule_mutant("cosine_off_by_one", "CosineAnnealingLR", "The cosine schedule 
                  lambda step, base_lr, T_max, eta_min=0.0: rt._cosine_annealing_lr(step + 1, base_lr, T_max, eta_min))
 _schedule_mutant("cosine_stops_at_t_max", "CosineAnnealingLR", "The cosine schedule stays at eta_min after T_max; "
                  "torch's keeps following the cosine (it rises again towards base_lr).",
-                 lambda step, base_lr, T_max, eta_min=0.0: rt._cosine_annealing_lr(min(step, T_max), base_lr, T_max, eta_min))
+                 lambda step, base_lr, T_max, eta_min=0.0:
+                 rt._cosine_annealing_lr(min(step, T_max), base_lr, T_max, eta_min))
 _schedule_mutant("step_lr_off_by_one", "StepLR", "StepLR decays one step early: the rate is base_lr * gamma ** "
                  "(step // step_size), first decayed at step == step_size.",
                  lambda step, base_lr, step_size, gamma=0.1: base_lr * gamma ** ((step + 1) // step_size))
 _schedule_mutant("multistep_lr_late", "MultiStepLR", "MultiStepLR decays one step after each milestone; torch's "
                  "rate is already decayed at step == milestone (bisect_right).",
-                 lambda step, base_lr, milestones, gamma=0.1: base_lr * gamma ** bisect.bisect_left(sorted(milestones), step))
+                 lambda step, base_lr, milestones, gamma=0.1:
+                 base_lr * gamma ** bisect.bisect_left(sorted(milestones), step))
 _schedule_mutant("linear_lr_keeps_going", "LinearLR", "LinearLR keeps changing after total_iters; the factor stays "
                  "at end_factor from step total_iters on.",
                  lambda step, base_lr, start_factor=1 / 3, end_factor=1.0, total_iters=5:

@@ -188,13 +188,15 @@ def _scene_image(c, n_gt, n_fp, classes, crowd, exact_area):
                "no_detections": {"fp": 0}, "no_ground_truth": {"gt": 0}, "perfect": {"fp": 0, "crowd": 0},
                "crowds": {"crowd": 1, "gt": 5}, "area_bounds": {"thr": 0}, "tied_scores": {"ties": 1},
                "at_thresholds": {"thr": 0, "maxdet": 0}, "recall_on_grid": {"thr": 1, "maxdet": 0},
-               "over_max_detections": {"maxdet": 0, "images": 2, "classes": 3}, "small_max_detections": {"maxdet": 2, "fp": 6},
+               "over_max_detections": {"maxdet": 0, "images": 2, "classes": 3},
+               "small_max_detections": {"maxdet": 2, "fp": 6},
                "map_undefined": {"maxdet": 2}, "class_metrics": {"per_class": 1, "classes": 3}})
 def scenes(c):
-    """A dataset of `images` images: `gt` ground-truth boxes in the first, up to `gt` in the others, of `classes` classes
-    (crowd=1: about a quarter of them crowds), 80% found by jittered detections (some relabelled,
-    some detected twice), and up to `fp` false positives; label `classes` has detections only.
-    Scores are uniform, or multiples of 1/4 (ties=1, across images too)."""
+    """A dataset of `images` images: `gt` ground-truth boxes of `classes` classes in the first
+    image, up to `gt` in the others (crowd=1: about a quarter of them crowds), 80% found by
+    jittered detections (some relabelled, some detected twice), and up to `fp` false positives;
+    label `classes` has detections only. Scores are uniform, or multiples of 1/4 (ties=1, across
+    images too)."""
     preds, targets = Images(), Images()
     thresholds, max_dets = THRESHOLDS[c.thr], MAX_DETECTIONS[c.maxdet]
     for i in range(0 if c.edge == "no_images" else c.images):

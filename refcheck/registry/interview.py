@@ -103,7 +103,8 @@ def _schedule_kw(c, name):
     if name == "StepLR":
         return dict(step_size=int(r.integers(1, 8)), gamma=float(r.uniform(0.1, 0.9)))
     if name == "MultiStepLR":
-        return dict(milestones=sorted(r.integers(1, 30, int(r.integers(1, 4))).tolist()), gamma=float(r.uniform(0.1, 0.9)))
+        milestones = sorted(r.integers(1, 30, int(r.integers(1, 4))).tolist())
+        return dict(milestones=milestones, gamma=float(r.uniform(0.1, 0.9)))
     if name == "ExponentialLR":
         return dict(gamma=float(r.uniform(0.8, 0.99)))
     if name == "CosineAnnealingLR":
