@@ -61,10 +61,12 @@ def conv_transpose_flipped_kernel(x, w, b, conv_param):
     return out, refimpl.conv_transpose_forward(x, w, b, conv_param)[1]
 
 
-@mutant("conv_transpose_forward", "w is read in conv2d's layout (F, C, HH, WW); conv_transpose2d's weight is "
-                                  "(C_in, C_out, HH, WW).")
+@mutant("conv_transpose_forward", "w is read in conv2d's layout (C_out, C_in, HH, WW); conv_transpose2d's "
+                                  "weight is (C_in, C_out, HH, WW): w[c, f] connects input channel c to output f.")
 def conv_transpose_conv2d_layout(x, w, b, conv_param):
-    out, _ = refimpl.conv_transpose_forward(x, np.asarray(w).transpose(1, 0, 2, 3), b, conv_param)
+    w = np.asarray(w)
+    as_conv2d = w.reshape(w.shape[1], w.shape[0], *w.shape[2:])  # the same memory, indexed [f, c]
+    out, _ = refimpl.conv_transpose_forward(x, as_conv2d.transpose(1, 0, 2, 3), b, conv_param)
     return out, refimpl.conv_transpose_forward(x, w, b, conv_param)[1]
 
 

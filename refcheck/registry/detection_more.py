@@ -144,13 +144,15 @@ MAX_DETECTIONS = ((1, 10, 100), (1, 3, 100), (1, 2, 4))
 def _scene_boxes(c, n, exact_area=0.0):
     """Integer boxes in a 640 x 480 image, sides from every COCO size range; exact_area is the
     share whose areas lie on or next to the size ranges' bounds."""
+    u = c.rng.random((7, n))
     lo, hi = np.array(SIDES).T
-    size = c.rng.integers(0, 3, n)
-    w, h = c.rng.integers(lo[size], hi[size]), c.rng.integers(lo[size], hi[size])
-    exact = c.rng.random(n) < exact_area
-    bound = np.array(BOUNDARY_SIDES)[c.rng.integers(0, len(BOUNDARY_SIDES), n)].reshape(-1, 2)
+    size = (u[0] * 3).astype(np.int64)
+    w, h = lo[size] + (u[1] * (hi - lo)[size]).astype(np.int64), lo[size] + (u[2] * (hi - lo)[size]).astype(np.int64)
+    bound = np.array(BOUNDARY_SIDES)[(u[3] * len(BOUNDARY_SIDES)).astype(np.int64)].reshape(-1, 2)
+    exact = u[4] < exact_area
     w, h = np.where(exact, bound[:, 0], w), np.where(exact, bound[:, 1], h)
-    x, y = c.rng.integers(0, 640 - w.clip(max=600)), c.rng.integers(0, 480 - h.clip(max=440))
+    x = (u[5] * (640 - w.clip(max=600))).astype(np.int64)
+    y = (u[6] * (480 - h.clip(max=440))).astype(np.int64)
     return np.stack([x, y, x + w, y + h], axis=1).astype(np.float64).reshape(-1, 4)
 
 
