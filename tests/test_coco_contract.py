@@ -58,6 +58,14 @@ def test_refimpl_agrees_with_torchmetrics_to_float32_rounding_on_every_number(dt
                                        theirs[key].numpy().reshape(-1), rtol=0, atol=1.2e-7, err_msg=f"{token} {key}")
 
 
+def test_every_judged_coco_key_has_its_float32_rounding_tolerance():
+    from refcheck import tolerances
+    from refcheck.cases import seeds_for
+    row = ROWS["coco_map"]
+    keys = {k for case in row.gen.cases(seeds_for()) for k in row.expected(row.gen(case))} - {"classes"}  # exact
+    assert keys <= {k for fn, k, _ in tolerances.OVERRIDES if fn == "coco_map"}, "add the new keys to COCO_KEYS"
+
+
 def test_torchvision_batched_nms_lets_classes_suppress_each_other_with_negative_coordinates():
     from torchvision.ops import batched_nms
     args = ROWS["batched_nms"].gen(Case("float64", "negative_coordinates")).args

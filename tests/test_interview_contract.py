@@ -91,6 +91,18 @@ def test_coco_map_written_on_pycocotools_passes():
     assert report.status == "pass" and not report.warnings, report.message
 
 
+def test_a_coco_map_wrapping_torchmetrics_passes():
+    """torchmetrics' numbers are float32: they pass the float64 cases within their rounding."""
+    from torch_oracle import coco as tm
+
+    def coco_map(preds, targets, iou_thresholds=None, max_detections=(1, 10, 100), class_metrics=False):
+        r = tm.torchmetrics_result(preds, targets, tm.IOU_THRESHOLDS if iou_thresholds is None else iou_thresholds,
+                                   sorted(max_detections), class_metrics)
+        return {k: v.numpy() for k, v in r.items() if k.startswith(("map", "mar", "classes"))}
+    report = verdict("coco_map", coco_map)
+    assert report.status == "pass", report.message
+
+
 def test_results_shaped_as_torchmetrics_shapes_them_pass():
     def squeezed(*args):
         out = refimpl.coco_map(*args)
