@@ -5,8 +5,8 @@ repeats, interleaved, both with the same thread count) and prints time(refimpl) 
 refimpl is faster. For the convolutions it also prints refimpl's GFLOP/s against a GEMM peak
 measured here. A benchmark, not a test: it never fails for timing.
 
-    python benchmarks/bench.py [--repeats 7] [--dtype float32 float64] [--only conv,nms]
-                               [--out bench-results.md]
+    python benchmarks/bench.py [--repeats 7] [--dtype float32 float64] [--only conv,nms,coco_map]
+                               [--out bench-results.md] [--coco-images 5000]
 """
 import argparse
 import os
@@ -147,12 +147,75 @@ CASES = [
 ]
 
 
+# ---- coco_map over a dataset beside torchmetrics (pycocotools backend) --------------------------
+# A block of its own: the scene, the timing (refimpl: median of 3; torchmetrics: one run, as it
+# takes a minute or two) and one table row per dtype.
+
+COCO_TARGET = 0.1  # refimpl at least ten times faster than torchmetrics on the same scene
+
+
+def coco_scene(n_images, dtype, per_image=100, classes=80, seed=0):
+    """COCO-like images: 1-14 ground-truth boxes of every size (5% crowds), and per_image
+    detections, half of them jittered copies of the ground truth and half random boxes."""
+    rng = np.random.default_rng(seed)
+    preds, targets = [], []
+    for _ in range(n_images):
+        g = int(rng.integers(1, 15))
+        xy = rng.uniform(0, 500, (g, 2))
+        gt = np.concatenate([xy, xy + np.exp(rng.uniform(np.log(4), np.log(300), (g, 2)))], axis=1)
+        labels = rng.integers(0, classes, g)
+        picked = rng.integers(0, g, per_image // 2)
+        size = np.repeat(gt[picked, 2:] - gt[picked, :2], 2, axis=1)
+        hits = gt[picked] + rng.normal(0, 0.1, (len(picked), 4)) * size
+        fxy = rng.uniform(0, 500, (per_image - len(picked), 2))
+        false = np.concatenate([fxy, fxy + np.exp(rng.uniform(np.log(4), np.log(300), fxy.shape))], axis=1)
+        preds.append(dict(boxes=np.concatenate([hits, false]).astype(dtype), scores=rng.random(per_image).astype(dtype),
+                          labels=np.concatenate([labels[picked], rng.integers(0, classes, len(false))])))
+        targets.append(dict(boxes=gt.astype(dtype), labels=labels, iscrowd=(rng.random(g) < 0.05).astype(np.int64)))
+    return preds, targets
+
+
+def coco_map_rows(n_images, dtypes, repeats=3):
+    import contextlib
+    import io
+    import warnings
+    from torchmetrics.detection import MeanAveragePrecision
+    rows = []
+    for dt in dtypes:
+        preds, targets = coco_scene(n_images, np.dtype(dt))
+        t_ours = statistics.median(_seconds(lambda: refimpl.coco_map(preds, targets)) for _ in range(repeats))
+        tm_preds = [{k: torch.as_tensor(v) for k, v in p.items()} for p in preds]
+        tm_targets = [{k: torch.as_tensor(v) for k, v in t.items()} for t in targets]
+
+        def theirs():
+            metric = MeanAveragePrecision(backend="pycocotools", iou_thresholds=np.linspace(0.5, 0.95, 10).tolist(),
+                                          rec_thresholds=np.linspace(0.0, 1.0, 101).tolist())
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                warnings.simplefilter("ignore")
+                metric.update(tm_preds, tm_targets)
+                metric.compute()
+        t_theirs = _seconds(theirs)
+        ratio = t_ours / t_theirs
+        rows.append(f"| coco_map {n_images:,} images x 100 detections vs torchmetrics (pycocotools) | {dt} | "
+                    f"{1e3 * t_ours:.0f} | {1e3 * t_theirs:.0f} | {ratio:.3f} | <= {COCO_TARGET}"
+                    f"{'' if ratio <= COCO_TARGET else ' (missed)'} | - |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def _seconds(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--dtype", nargs="+", default=["float32", "float64"])
-    p.add_argument("--only", help="comma-separated groups: " + ", ".join(TARGETS))
+    p.add_argument("--only", help="comma-separated groups: " + ", ".join(TARGETS) + ", coco_map")
     p.add_argument("--out", default="bench-results.md", help="also write the table here")
+    p.add_argument("--coco-images", type=int, default=5000, help="images in the coco_map scene (group coco_map)")
     args = p.parse_args(argv)
     threads = torch.get_num_threads()
     groups = set(args.only.split(",")) if args.only else set(TARGETS)
@@ -176,6 +239,8 @@ def main(argv=None):
                     f"<= {TARGETS[group]}{mark} | {rate} |")
             lines.append(line)
             print(line, flush=True)
+    if not args.only or "coco_map" in groups:
+        lines += coco_map_rows(args.coco_images, args.dtype)
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -40,8 +40,12 @@ def _oracle_doc(row):
 
 
 def _overrides(name):
-    notes = [f"`{key}`: {tol} ({reason})" for (fn, key, _), (tol, reason) in tolerances.OVERRIDES.items()
-             if fn == name]
+    """The function's tolerance overrides, the keys that share one (tolerance, reason) together."""
+    shared = {}
+    for (fn, key, _), (tol, reason) in tolerances.OVERRIDES.items():
+        if fn == name:
+            shared.setdefault((str(tol), reason), []).append(f"`{key}`")
+    notes = [f"{', '.join(keys)}: {tol} ({reason})" for (tol, reason), keys in shared.items()]
     return ("; tolerance " + "; ".join(notes)) if notes else ""
 
 

@@ -14,6 +14,12 @@ from .classifiers import (compute_distances, softmax_loss_naive, softmax_loss_ve
 from .conv import (conv_backward_naive, conv_forward_naive, max_pool_backward_naive,
                    max_pool_forward_naive)
 from .detection import average_precision, box_iou, mean_average_precision, nms, py_cpu_nms
+from .boxes import (batched_nms, complete_box_iou, distance_box_iou, generalized_box_iou,
+                    generalized_box_iou_loss, sigmoid_focal_loss)
+from .coco import coco_map
+from .pooling import avg_pool_backward, avg_pool_forward, conv_transpose_backward, conv_transpose_forward
+from .metrics import auroc
+from .training import clip_grad_norm, lr_schedule
 from .fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast
 from .layers import (affine_backward, affine_forward, dropout_backward, dropout_forward,
                      relu_backward, relu_forward, softmax_loss, svm_loss)
@@ -48,4 +54,8 @@ __all__ = [
     "scaled_dot_product_attention_forward", "scaled_dot_product_attention_backward",
     "multi_head_attention_forward", "multi_head_attention_backward", "positional_encoding",
     "rope_forward", "rope_backward", "kv_cache_attention_step",
+    "generalized_box_iou", "distance_box_iou", "complete_box_iou", "generalized_box_iou_loss",
+    "sigmoid_focal_loss", "batched_nms", "coco_map",
+    "avg_pool_forward", "avg_pool_backward", "conv_transpose_forward", "conv_transpose_backward",
+    "auroc", "clip_grad_norm", "lr_schedule",
 ]

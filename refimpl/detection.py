@@ -7,6 +7,7 @@ applied by moving x2 and y2 one pixel out before the usual arithmetic.
 import numpy as np
 
 from . import _validate as v
+from .coco import dataset_map
 
 
 def _boxes(name, boxes, pixel_inclusive=False):
@@ -220,7 +221,12 @@ def mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_la
     x2 >= x1 and y2 >= y1; scores finite; labels integers; iou_threshold in [0, 1].
     torch: ``torchmetrics.detection.MeanAveragePrecision(iou_thresholds=[t], rec_thresholds=<101
     float64 points>, backend='pycocotools')['map']``.
+
+    A dataset: each argument a list with one array per image (pred_boxes[i] (K_i, 4), ...); the
+    detections of all images are pooled per class, as ``coco_map(...)['map']`` at this threshold.
     """
+    if isinstance(pred_boxes, (list, tuple)) and (len(pred_boxes) == 0 or np.ndim(pred_boxes[0]) == 2):
+        return dataset_map(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold)
     pred_boxes, gt_boxes = _boxes("pred_boxes", pred_boxes), _boxes("gt_boxes", gt_boxes)
     pred_scores = v.floats("pred_scores", pred_scores, ndim=1)
     v.shape("pred_scores", pred_scores, (len(pred_boxes),), f" (one per box of pred_boxes {pred_boxes.shape})")

@@ -143,13 +143,17 @@ def average_precision(scores, labels):
 
 def mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold=0.5):
     """``torchmetrics.detection.MeanAveragePrecision(iou_thresholds=[t], rec_thresholds=REC_THRESHOLDS,
-    backend='pycocotools')['map']`` on one image (float64 boxes)."""
+    backend='pycocotools')['map']`` on one image, or on each image of lists (float64 boxes)."""
     from torchmetrics.detection import MeanAveragePrecision
     metric = MeanAveragePrecision(iou_type="bbox", box_format="xyxy", iou_thresholds=[float(iou_threshold)],
                                   rec_thresholds=REC_THRESHOLDS, backend="pycocotools")
-    preds = dict(boxes=tensor(_shift(pred_boxes, False)), scores=tensor(pred_scores), labels=int_tensor(pred_labels))
-    target = dict(boxes=tensor(_shift(gt_boxes, False)), labels=int_tensor(gt_labels))
+    images = zip(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels) if isinstance(pred_boxes, list) else \
+        [(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels)]  # a list: one entry per image
+    preds, targets = [], []
+    for boxes, scores, labels, gt, gt_labels_i in images:
+        preds.append(dict(boxes=tensor(_shift(boxes, False)), scores=tensor(scores), labels=int_tensor(labels)))
+        targets.append(dict(boxes=tensor(_shift(gt, False)), labels=int_tensor(gt_labels_i)))
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")  # more than 100 detections: COCO keeps the top 100, as the contract
-        metric.update([preds], [target])
+        metric.update(preds, targets)
         return {"map": np.float64(metric.compute()["map"].item())}

@@ -43,6 +43,8 @@ FAMILIES = (
     ("optim", "Update rules (CS231n `optim.py` and beyond)"),
     ("detection", "Detection utilities"),
     ("attention", "Attention and transformer building blocks"),
+    ("detection_more", "Detection, more (GIoU / DIoU / CIoU, losses, batched NMS, COCO evaluation)"),
+    ("interview", "Pooling, upsampling, metrics and schedules that interviews ask for"),
 )
 
 

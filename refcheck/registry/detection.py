@@ -9,6 +9,7 @@ import numpy as np
 
 from ..cases import generator
 from . import forward
+from ._values import Arrays
 
 
 def random_boxes(c, n, span=256, max_side=64):
@@ -120,7 +121,8 @@ def ranked(c):
 @generator(classes=(1, 4), gt=(0, 5), fp=(0, 10), k=(4, 12), half=(0, 1), edges={
     "no_ground_truth": {"gt": 0}, "no_predictions": {"fp": 0}, "over_max_detections": {"classes": 1, "gt": 5},
     "at_threshold": {}, "duplicate_detections": {"gt": 3}, "tied_scores": {},
-    "class_only_in_predictions": {"classes": 2, "gt": 2, "fp": 3}, "nothing": {"gt": 0, "fp": 0}})
+    "class_only_in_predictions": {"classes": 2, "gt": 2, "fp": 3}, "nothing": {"gt": 0, "fp": 0},
+    "dataset": {"classes": 2, "gt": 4, "fp": 6}, "dataset_tied_scores": {"classes": 3, "gt": 3, "fp": 4}})
 def detections(c):
     """gt ground-truth boxes per class; each gets a detection jittered from it (a hit or a miss
     depending on the threshold), plus fp random detections; half=1 uses the threshold 0.5."""
@@ -147,11 +149,26 @@ def detections(c):
     if c.edge == "no_ground_truth":
         gt_boxes, gt_labels = gt_boxes[:0], gt_labels[:0]
     scores = c.rng.uniform(0, 1, len(pred_boxes))
-    if c.edge == "tied_scores":
+    if c.edge in ("tied_scores", "dataset_tied_scores"):
         scores = np.round(scores * 2) / 2
+    if c.edge and c.edge.startswith("dataset"):  # the same boxes spread over 4 images, given as lists
+        return _as_dataset(c, pred_boxes, scores, pred_labels, gt_boxes, gt_labels, threshold), {}
     return dict(pred_boxes=c.cast(pred_boxes.reshape(-1, 4)), pred_scores=c.cast(scores),
                 pred_labels=pred_labels.astype(np.int64), gt_boxes=c.cast(gt_boxes.reshape(-1, 4)),
                 gt_labels=gt_labels.astype(np.int64), iou_threshold=threshold), {}
+
+
+def _as_dataset(c, pred_boxes, scores, pred_labels, gt_boxes, gt_labels, threshold, images=4):
+    """mean_average_precision's list form: each ground-truth box in a random image, with its
+    jittered detection; false positives in random images (image 0 none: an empty image)."""
+    gt_image = c.rng.integers(1, images, len(gt_boxes))
+    pred_image = np.concatenate([gt_image, c.rng.integers(1, images, len(pred_boxes) - len(gt_boxes))])
+    split = lambda a, where: [a[where == i] for i in range(images)]
+    return dict(pred_boxes=Arrays(c.cast(b.reshape(-1, 4)) for b in split(pred_boxes, pred_image)),
+                pred_scores=Arrays(c.cast(s) for s in split(scores, pred_image)),
+                pred_labels=Arrays(lab.astype(np.int64) for lab in split(pred_labels, pred_image)),
+                gt_boxes=Arrays(c.cast(b.reshape(-1, 4)) for b in split(gt_boxes, gt_image)),
+                gt_labels=Arrays(lab.astype(np.int64) for lab in split(gt_labels, gt_image)), iou_threshold=threshold)
 
 
 ROWS = [
