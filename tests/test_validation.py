@@ -65,7 +65,7 @@ def test_every_function_has_bad_and_unusual_inputs():
     no_rejects = [n for n in ROWS if not any(e.rejects for e in BAD_INPUTS.get(n, ()))]
     no_computes = [n for n in ROWS if not any(not e.rejects for e in BAD_INPUTS.get(n, ()))]
     assert not no_rejects and not no_computes, (
-        f"add entries to refcheck/registry/bad_inputs.py: no bad input rejected for {no_rejects}; "
+        f"add entries to the family's module in refcheck/registry/bad_inputs/: no bad input rejected for {no_rejects}; "
         f"no unusual input computed for {no_computes}")
     for name, entries in BAD_INPUTS.items():
         labels = [_slug(e.label) for e in entries]

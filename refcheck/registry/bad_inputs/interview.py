@@ -1,0 +1,3 @@
+"""Bad and unusual inputs of average pooling, transposed convolution, AUROC, gradient clipping and
+learning-rate schedules."""
+BAD_INPUTS = {}
