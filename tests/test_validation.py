@@ -123,6 +123,9 @@ def _in_layout(value, layout):
         for k, a in value.items():
             if isinstance(a, np.ndarray) and isinstance(LAYOUTS[layout](a), np.ndarray):
                 value[k] = LAYOUTS[layout](a)
+    if isinstance(value, list):  # gradients, per-image dicts: new lists and dicts, every array in the layout
+        return [{k: LAYOUTS[layout](x) if isinstance(x, np.ndarray) else x for k, x in a.items()}
+                if isinstance(a, dict) else _in_layout(a, layout) for a in value]
     return value
 
 
@@ -135,8 +138,8 @@ def test_layouts_compute_what_the_oracle_computes(name, layout):
 
     def wrap(fn_name, fn):
         takes_cache = isinstance(getattr(ROWS.get(fn_name), "call", None), Backward)  # the cache stays as it is
-        return lambda *args: fn(*(a if takes_cache and i == len(args) - 1 else _in_layout(a, layout)
-                                  for i, a in enumerate(args)))
+        return lambda *args, **kw: fn(*(a if takes_cache and i == len(args) - 1 else _in_layout(a, layout)
+                                        for i, a in enumerate(args)), **kw)
     assert_computes_as_oracle(module_of(wrap, f"refimpl_{layout}"), row, case, inputs)
 
 

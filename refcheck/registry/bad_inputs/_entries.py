@@ -52,11 +52,14 @@ def put(name, value, at=0):
     return change
 
 
-def reversed_box(name, row=0):
-    """A copy of the boxes ``name`` whose row ``row`` has x1 and x2 swapped (so x2 < x1)."""
+def reversed_box(name, row=0, axis="x"):
+    """A copy of the boxes ``name`` whose row ``row`` has x1 and x2 (axis "y": y1 and y2) swapped,
+    so x2 < x1 (y2 < y1)."""
+    cols = [0, 2] if axis == "x" else [1, 3]
+
     def change(args):
         a = np.array(args[name])
-        a[row, [0, 2]] = a[row, [2, 0]]
+        a[row, cols] = a[row, cols[::-1]]
         return a
     return change
 

@@ -73,5 +73,15 @@ BAD_INPUTS = {
         computes("threshold 1.0", sizes=_DET, iou_threshold=1.0),
         computes("negative class ids (any integer is a class)", sizes=dict(_DET, classes=2),
                  pred_labels=lambda a: a["pred_labels"] - 1, gt_labels=lambda a: a["gt_labels"] - 1),
+        # a dataset: lists of per-image arrays (4 images)
+        rejects("a dataset's scores one image short",
+                r"pred_scores must be a list with one array per image like pred_boxes \(4 images\), got list of 3",
+                token="dataset", pred_scores=lambda a: a["pred_scores"][:3]),
+        rejects("a dataset image's scores one short", r"pred_scores\[1\] must have shape \(3,\) \(one per box of "
+                r"pred_boxes\[1\] \(3, 4\)\), got \(2,\)", token="dataset",
+                pred_scores=lambda a: [a["pred_scores"][0], a["pred_scores"][1][:2], *a["pred_scores"][2:]]),
+        rejects("a dataset's threshold a string", r"iou_threshold must be a number >= 0 and <= 1, got '0.5'",
+                token="dataset", iou_threshold="0.5"),
+        computes("a dataset with an image of no boxes", token="dataset"),
     ],
 }
