@@ -201,3 +201,22 @@ def float16_as_float32(fn):
             return tuple(map(_narrow, result))
         return _narrow(result)
     return wrapper
+
+
+def boxes(name, a, pixel_inclusive=False):
+    """(N, 4) corner rows x1, y1, x2, y2 with x2 >= x1 and y2 >= y1 (x2 >= x1 - 1 with the "+1"
+    convention): torchvision computes negative areas from reversed corners, which no IoU can
+    mean. An empty 1-D array (``[]``, the nested list of no boxes) is (0, 4). NaN coordinates pass
+    (their IoUs are NaN, as torchvision's)."""
+    a = floats(name, a)
+    if a.ndim == 1 and a.size == 0:
+        a = a.reshape(0, 4)
+    if a.ndim != 2 or a.shape[1] != 4:
+        raise ValueError(f"{name} must have shape (N, 4) with rows x1, y1, x2, y2, got {a.shape}")
+    reversed_ = (a[:, 2:] + (1 if pixel_inclusive else 0) < a[:, :2]).any(axis=1)
+    if reversed_.any():
+        i = int(np.flatnonzero(reversed_)[0])
+        want = "x2 >= x1 - 1 and y2 >= y1 - 1 (pixel_inclusive)" if pixel_inclusive else "x2 >= x1 and y2 >= y1"
+        raise ValueError(f"{name} must have {want} in every row, got row {i} {a[i].tolist()} "
+                         f"({int(reversed_.sum())} such rows)")
+    return a

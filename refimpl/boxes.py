@@ -6,10 +6,12 @@ generalized_box_iou has none (two zero-area boxes give 0 / 0 = NaN there, as tor
 distance_box_iou and complete_box_iou add 1e-7 to the enclosing diagonal (and CIoU to its alpha's
 denominator), generalized_box_iou_loss adds 1e-7 to the union and the enclosing area.
 """
+import math
+
 import numpy as np
 
 from . import _validate as v
-from .detection import _boxes, nms
+from .detection import _by_score, nms
 
 EPS = 1e-7  # torchvision's default eps
 
@@ -32,9 +34,10 @@ def _iou_and_enclosing(b1, b2):
 
 
 def _pair(boxes1, boxes2):
-    return _boxes("boxes1", boxes1), _boxes("boxes2", boxes2)
+    return v.boxes("boxes1", boxes1), v.boxes("boxes2", boxes2)
 
 
+@v.float16_as_float32
 def generalized_box_iou(boxes1, boxes2):
     """GIoU matrix (N, M): ``IoU - (C - U) / C`` with C the area of the smallest box enclosing both
     and U the union; in [-1, 1]. torch: ``torchvision.ops.generalized_box_iou`` (no eps)."""
@@ -53,6 +56,7 @@ def _diou(b1, b2):
     return iou - centres / diagonal, iou
 
 
+@v.float16_as_float32
 def distance_box_iou(boxes1, boxes2):
     """DIoU matrix (N, M): ``IoU - d^2 / (c^2 + eps)`` with d the distance between the boxes'
     centres and c the diagonal of the enclosing box; eps = 1e-7. torch:
@@ -62,6 +66,7 @@ def distance_box_iou(boxes1, boxes2):
         return _diou(b1, b2)[0]
 
 
+@v.float16_as_float32
 def complete_box_iou(boxes1, boxes2):
     """CIoU matrix (N, M): ``DIoU - alpha * v`` with ``v = 4 / pi^2 (atan(w1 / h1) - atan(w2 / h2))^2``
     (aspect ratios) and ``alpha = v / (1 - IoU + v + eps)``; eps = 1e-7. torch:
@@ -80,19 +85,21 @@ def _max_grad(a, b):
     return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(a.dtype)
 
 
+@v.float16_as_float32
 def generalized_box_iou_loss(pred, target):
     """Mean over the N pairs of ``1 - GIoU(pred_i, target_i)``, and its gradient dpred (N, 4).
 
     As torchvision's loss: IoU = I / (U + eps), penalty (C - U) / (C + eps), eps = 1e-7, and the
     intersection counts (and carries a gradient) only where the boxes overlap with positive width
     and height. At a tie of two coordinates (max and min are not differentiable there) the
-    gradient is split in halves, as torch's autograd does. An empty batch is an error (the mean
-    is undefined). torch: ``torchvision.ops.generalized_box_iou_loss(reduction='mean')`` + autograd.
+    gradient is split in halves, as torch's autograd does. No boxes (N = 0): loss 0 and an empty
+    dpred, as torchvision (its mean of no pairs is 0, so an image without boxes adds nothing).
+    torch: ``torchvision.ops.generalized_box_iou_loss(reduction='mean')`` + autograd.
     """
-    p, t = _boxes("pred", pred), _boxes("target", target)
+    p, t = v.boxes("pred", pred), v.boxes("target", target)
     v.shape("target", t, p.shape, " (one target per box of pred)")
     if len(p) == 0:
-        raise ValueError("pred must hold at least one box: the mean over an empty batch is undefined")
+        return p.dtype.type(0.0), np.zeros((0, 4), p.dtype)
     x1, y1, x2, y2 = p.T
     gx1, gy1, gx2, gy2 = t.T
     ix1, iy1, ix2, iy2 = np.maximum(x1, gx1), np.maximum(y1, gy1), np.minimum(x2, gx2), np.minimum(y2, gy2)
@@ -121,14 +128,17 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+@v.float16_as_float32
 def sigmoid_focal_loss(x, targets, alpha=0.25, gamma=2.0):
     """RetinaNet's focal loss, the mean over every element, and its gradient dx.
 
     ``p = sigmoid(x)``, ``p_t = p t + (1 - p)(1 - t)``, ``loss = alpha_t (1 - p_t)^gamma BCE(x, t)``
     with ``alpha_t = alpha t + (1 - alpha)(1 - t)``; alpha = -1 turns the weighting off (torchvision
-    rejects other values outside [0, 1]); gamma >= 0. The cross-entropy is the stable
-    ``max(x, 0) - x t + log(1 + exp(-|x|))``. x: any shape; targets: the same shape, in [0, 1].
-    An empty x is an error (the mean is undefined).
+    rejects other values outside [0, 1]); gamma finite and >= 0 (a negative one makes a
+    confident right answer's loss infinite). The cross-entropy is torch's stable
+    ``(1 - t) x + max(-x, 0) + log(1 + exp(-|x|))``, so an infinite logit gives inf or NaN exactly
+    where torch's does. x: any shape; targets: the same shape, in [0, 1]. An empty x is an
+    error (the mean is undefined; torchvision: NaN).
     torch: ``torchvision.ops.sigmoid_focal_loss(reduction='mean')`` + autograd.
     """
     x = v.floats("x", x)
@@ -138,13 +148,13 @@ def sigmoid_focal_loss(x, targets, alpha=0.25, gamma=2.0):
         raise ValueError("x must not be empty: the mean over an empty batch is undefined")
     if t.size and not ((t >= 0) & (t <= 1)).all():
         raise ValueError(f"targets must lie in [0, 1], got values in [{t.min()}, {t.max()}]")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not (0 <= alpha <= 1 or alpha == -1):
+    if not (0 <= v.number("alpha", alpha) <= 1 or alpha == -1):
         raise ValueError(f"alpha must lie in [0, 1], or be -1 to disable the weighting, got {alpha!r}")
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.number)) or not gamma >= 0:
-        raise ValueError(f"gamma must be a number >= 0, got {gamma!r}")
+    if math.isinf(v.number("gamma", gamma, low=0)):
+        raise ValueError(f"gamma must be finite, got {gamma!r} (torch's gradient is NaN everywhere)")
     t = t.astype(x.dtype, copy=False)
     p = _sigmoid(x)
-    ce = np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
+    ce = (1 - t) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
     p_t = p * t + (1 - p) * (1 - t)
     modulating = (1 - p_t) ** gamma
     weight = alpha * t + (1 - alpha) * (1 - t) if alpha >= 0 else np.ones_like(x)
@@ -154,25 +164,25 @@ def sigmoid_focal_loss(x, targets, alpha=0.25, gamma=2.0):
     return x.dtype.type(loss), dx.astype(x.dtype, copy=False)
 
 
+@v.float16_as_float32
 def batched_nms(boxes, scores, idxs, iou_threshold):
     """Class-aware NMS: ``nms`` within each value of idxs (boxes of different idxs never suppress
     each other); returns the kept indices (int64) by decreasing score, equal scores lower index
-    first. torchvision's ``batched_nms`` reaches the same by offsetting each class's boxes by
-    idx * (max coordinate + 1), which separates the classes only when no coordinate is negative
-    (its adapter translates the boxes first); here each class runs on its own.
+    first, NaN scores first (as torchvision). torchvision's ``batched_nms`` reaches the same by
+    offsetting each class's boxes by idx * (max coordinate + 1), which separates the classes only
+    when every coordinate is finite and none negative (its adapter translates the boxes first, and
+    takes torchvision's per-class path for non-finite ones); here each class runs on its own.
     torch: ``torchvision.ops.batched_nms``."""
-    boxes = _boxes("boxes", boxes)
+    boxes = v.boxes("boxes", boxes)
     scores = v.floats("scores", scores, ndim=1)
     v.shape("scores", scores, (len(boxes),), f" (one per box of boxes {boxes.shape})")
-    idxs = np.asarray(idxs)
-    if idxs.dtype.kind not in "iu" and not (idxs.size == 0 and idxs.dtype.kind == "f"):
-        raise ValueError(f"idxs must hold integer category indices, got dtype {idxs.dtype}")
-    v.shape("idxs", idxs, (len(boxes),), f" (one per box of boxes {boxes.shape})")
-    if not np.float64(iou_threshold) >= 0:
-        raise ValueError(f"iou_threshold must be >= 0, got {iou_threshold!r}")
+    if isinstance(idxs, (list, tuple)) and len(idxs) == 0:
+        idxs = np.zeros(0, np.int64)  # [] (no boxes) holds no category, of no dtype
+    idxs = v.integers("idxs", idxs, (len(boxes),), f" (one category index per box of boxes {boxes.shape})")
+    v.number("iou_threshold", iou_threshold, low=0)
     kept = [np.zeros(0, np.int64)]
     for c in np.unique(idxs):
         members = np.flatnonzero(idxs == c)
         kept.append(members[nms(boxes[members], scores[members], iou_threshold)])
-    keep = np.concatenate(kept)
-    return keep[np.lexsort((keep, -scores[keep]))]
+    keep = np.sort(np.concatenate(kept))
+    return keep[_by_score(scores[keep])]

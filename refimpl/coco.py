@@ -51,14 +51,9 @@ class Dataset:
 
 
 def _image_boxes(name, boxes):
-    boxes = v.floats(name, boxes)
-    if boxes.ndim == 1 and boxes.size == 0:
-        boxes = boxes.reshape(0, 4)
-    if boxes.ndim != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (K, 4) with rows x1, y1, x2, y2, got {boxes.shape}")
-    if np.isnan(boxes).any():
-        raise ValueError(f"{name} holds NaN")
-    return boxes
+    """Finite corner rows (pycocotools matches a NaN box as if it overlapped, and an infinite
+    one falls outside every area range), x2 >= x1 and y2 >= y1 (reversed corners: negative areas)."""
+    return v.finite(name, v.boxes(name, boxes))
 
 
 def _image_labels(name, labels, n, boxes_name):
@@ -314,18 +309,16 @@ def summarize(precision, recall, thresholds, max_dets, classes, class_metrics, d
 def _thresholds(iou_thresholds):
     if iou_thresholds is None:
         return IOU_THRESHOLDS
-    t = np.asarray(iou_thresholds, dtype=np.float64).reshape(-1)
+    t = v.floats("iou_thresholds", iou_thresholds, ndim=1)
     if t.size == 0 or not ((t >= 0) & (t <= 1)).all():
         raise ValueError(f"iou_thresholds must be a non-empty list of values in [0, 1], got {iou_thresholds!r}")
-    return t
+    return t.astype(np.float64)
 
 
 def _max_detections(max_detections):
-    values = list(max_detections) if isinstance(max_detections, (list, tuple, np.ndarray)) else None
-    if (values is None or len(values) != 3 or any(isinstance(m, bool) or not isinstance(m, (int, np.integer))
-                                                   or m < 1 for m in values)):
-        raise ValueError(f"max_detections must be three positive integers, got {max_detections!r}")
-    return sorted(int(m) for m in values)
+    if not isinstance(max_detections, (list, tuple, np.ndarray)) or len(max_detections) != 3:
+        raise ValueError(f"max_detections must be three positive whole numbers, got {max_detections!r}")
+    return sorted(v.whole(f"max_detections[{i}]", m, minimum=1) for i, m in enumerate(max_detections))
 
 
 def coco_map(preds, targets, iou_thresholds=None, max_detections=(1, 10, 100), class_metrics=False):
@@ -333,17 +326,21 @@ def coco_map(preds, targets, iou_thresholds=None, max_detections=(1, 10, 100), c
 
     preds: a list with one dict per image, ``boxes (K, 4)`` x1, y1, x2, y2, ``scores (K,)``,
     ``labels (K,)`` ints; targets: the same length, ``boxes (G, 4)``, ``labels (G,)`` and optional
-    ``iscrowd (G,)``. iou_thresholds: default 0.50:0.05:0.95 (pycocotools' float64 grid);
-    max_detections: three values, sorted here (torchmetrics sorts them too). Returns a dict with
+    ``iscrowd (G,)`` (0/1). Boxes are finite with x2 >= x1 and y2 >= y1, scores not NaN (inf is
+    the highest score). iou_thresholds: a list of values in [0, 1], default 0.50:0.05:0.95
+    (pycocotools' float64 grid); max_detections: three whole numbers >= 1, sorted here
+    (torchmetrics sorts them too). Returns a dict with
     torchmetrics' keys: map, map_50, map_75, map_small, map_medium, map_large, mar_<m> for each
     max_detections value m, mar_small, mar_medium, mar_large; with class_metrics also
     map_per_class (K,), mar_<last>_per_class (K,) and classes (K,), over every label that occurs.
-    Undefined values are -1. Values are float32 when every box and score array is float32.
+    Undefined values are -1. Values are float32 when every box and score array is float32, float16
+    when every one is float16 (computed in float64 all the same).
     torch: ``torchmetrics.detection.MeanAveragePrecision(backend='pycocotools')`` with the same
     thresholds in float64 (its own default grids are float32).
     """
     thresholds = _thresholds(iou_thresholds)
     max_dets = _max_detections(max_detections)
+    class_metrics = v.flag("class_metrics", class_metrics)
     data = dataset(preds, targets)
     precision, recall = evaluate(data, thresholds, max_dets)
     return summarize(precision, recall, thresholds, max_dets, data.classes, class_metrics, data.dtype)
@@ -358,9 +355,7 @@ def dataset_map(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_t
             raise ValueError(f"{name} must be a list with one array per image like pred_boxes "
                              f"({len(pred_boxes)} images), got {type(value).__name__}"
                              + (f" of {len(value)}" if isinstance(value, (list, tuple)) else ""))
-    threshold = np.float64(iou_threshold)
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"iou_threshold must lie in [0, 1], got {iou_threshold!r}")
+    threshold = np.float64(v.number("iou_threshold", iou_threshold, 0, 1))
     preds = [dict(boxes=b, scores=s, labels=lab) for b, s, lab in zip(pred_boxes, pred_scores, pred_labels)]
     targets = [dict(boxes=b, labels=lab) for b, lab in zip(gt_boxes, gt_labels)]
     data = dataset(preds, targets, {k: f"{n}[{{i}}]" for k, n in (("boxes", "pred_boxes"), ("scores", "pred_scores"),

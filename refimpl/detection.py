@@ -10,22 +10,6 @@ from . import _validate as v
 from .coco import dataset_map
 
 
-def _boxes(name, boxes, pixel_inclusive=False):
-    """(N, 4) corner rows with x2 >= x1 and y2 >= y1 (x2 >= x1 - 1 with the "+1" convention):
-    torchvision computes negative areas from reversed corners, which no IoU can mean. NaN
-    coordinates pass (their IoUs are NaN, as torchvision's)."""
-    boxes = v.floats(name, boxes)
-    if boxes.ndim != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (N, 4) with rows x1, y1, x2, y2, got {boxes.shape}")
-    reversed_ = (boxes[:, 2:] + (1 if pixel_inclusive else 0) < boxes[:, :2]).any(axis=1)
-    if reversed_.any():
-        i = int(np.flatnonzero(reversed_)[0])
-        want = "x2 >= x1 - 1 and y2 >= y1 - 1 (pixel_inclusive)" if pixel_inclusive else "x2 >= x1 and y2 >= y1"
-        raise ValueError(f"{name} must have {want} in every row, got row {i} {boxes[i].tolist()} "
-                         f"({int(reversed_.sum())} such rows)")
-    return boxes
-
-
 def _inclusive(boxes, pixel_inclusive):
     if not pixel_inclusive:
         return boxes
@@ -58,8 +42,8 @@ def box_iou(boxes1, boxes2, pixel_inclusive=False):
     torch: ``torchvision.ops.box_iou``, which gives NaN (0 / 0) where both boxes have zero area;
     here that IoU is 0, as for any two boxes that do not overlap.
     """
-    b1 = _inclusive(_boxes("boxes1", boxes1, pixel_inclusive), pixel_inclusive)
-    b2 = _inclusive(_boxes("boxes2", boxes2, pixel_inclusive), pixel_inclusive)
+    b1 = _inclusive(v.boxes("boxes1", boxes1, pixel_inclusive), pixel_inclusive)
+    b2 = _inclusive(v.boxes("boxes2", boxes2, pixel_inclusive), pixel_inclusive)
     return _iou(b1[:, None, :], b2[None, :, :])
 
 
@@ -101,7 +85,7 @@ def nms(boxes, scores, iou_threshold, pixel_inclusive=False):
     grow with the number of overlapping pairs (chunked), so a crowd of mutually overlapping boxes
     costs more than the same number spread over an image.
     """
-    boxes = _inclusive(_boxes("boxes", boxes, pixel_inclusive), pixel_inclusive)
+    boxes = _inclusive(v.boxes("boxes", boxes, pixel_inclusive), pixel_inclusive)
     scores = v.floats("scores", scores, ndim=1)
     v.shape("scores", scores, (len(boxes),), f" (one per box of boxes {boxes.shape})")
     threshold = np.float64(v.number("iou_threshold", iou_threshold, low=0))
@@ -149,7 +133,7 @@ def py_cpu_nms(dets, thresh):
     dets = v.floats("dets", dets)
     if dets.ndim != 2 or dets.shape[1] != 5:
         raise ValueError(f"dets must have shape (N, 5) with rows x1, y1, x2, y2, score, got {dets.shape}")
-    _boxes("dets[:, :4]", dets[:, :4], pixel_inclusive=True)  # errors under this function's names
+    v.boxes("dets[:, :4]", dets[:, :4], pixel_inclusive=True)  # errors under this function's names
     v.number("thresh", thresh, low=0)
     return nms(dets[:, :4], dets[:, 4], thresh, pixel_inclusive=True).tolist()
 
@@ -227,7 +211,7 @@ def mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_la
     """
     if isinstance(pred_boxes, (list, tuple)) and (len(pred_boxes) == 0 or np.ndim(pred_boxes[0]) == 2):
         return dataset_map(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold)
-    pred_boxes, gt_boxes = _boxes("pred_boxes", pred_boxes), _boxes("gt_boxes", gt_boxes)
+    pred_boxes, gt_boxes = v.boxes("pred_boxes", pred_boxes), v.boxes("gt_boxes", gt_boxes)
     pred_scores = v.floats("pred_scores", pred_scores, ndim=1)
     v.shape("pred_scores", pred_scores, (len(pred_boxes),), f" (one per box of pred_boxes {pred_boxes.shape})")
     # integer class ids (torchmetrics rejects float labels; any integer is a class)

@@ -1,38 +1,28 @@
 """Average pooling and transposed convolution on NCHW arrays.
 
 Both loop over the window (kernel) offsets, not over output positions: each offset is one strided
-slice of the whole batch, so the loops are as short as the window is small.
+slice of the whole batch, so the loops are as short as the window is small. Sizes (pool sizes,
+stride, pad, output_padding) are whole numbers (2.0 is 2, 1.5 an error); float16 is computed in
+float32 and returned as float16.
 """
 import numpy as np
 
 from . import _validate as v
-
-
-def _size(name, value, allow_zero=False):
-    """A whole number (1.5 is an error, not 1), > 0 (or >= 0)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not float(value).is_integer():
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    return int(v.positive(name, value, allow_zero=allow_zero))
-
-
-def _windows(size, window, stride, what):
-    if window > size:
-        raise ValueError(f"{what}: window {window} is larger than the (padded) input {size}")
-    return 1 + (size - window) // stride
+from .conv import _window_count
 
 
 def _pool_args(x, pool_param):
     x = v.floats("x", x, ndim=4)
-    ph = _size("pool_param['pool_height']", pool_param.get("pool_height"))
-    pw = _size("pool_param['pool_width']", pool_param.get("pool_width"))
-    stride = _size("pool_param['stride']", pool_param.get("stride"))
-    pad = _size("pool_param['pad']", pool_param.get("pad", 0), allow_zero=True)
+    pool_param = v.params("pool_param", pool_param, required=True)
+    ph = v.whole("pool_param['pool_height']", pool_param.get("pool_height"), minimum=1)
+    pw = v.whole("pool_param['pool_width']", pool_param.get("pool_width"), minimum=1)
+    stride = v.whole("pool_param['stride']", pool_param.get("stride"), minimum=1)
+    pad = v.whole("pool_param['pad']", pool_param.get("pad", 0), minimum=0)
     if pad > ph // 2 or pad > pw // 2:
         raise ValueError(f"pool_param['pad'] {pad} must be at most half the window "
                          f"({ph} x {pw}), as torch's avg_pool2d requires")
-    h_out = _windows(x.shape[2] + 2 * pad, ph, stride, f"pool height vs x {x.shape} with pad {pad}")
-    w_out = _windows(x.shape[3] + 2 * pad, pw, stride, f"pool width vs x {x.shape} with pad {pad}")
+    h_out = _window_count(f"pool height vs x {x.shape} with pad {pad}", x.shape[2] + 2 * pad, ph, stride)
+    w_out = _window_count(f"pool width vs x {x.shape} with pad {pad}", x.shape[3] + 2 * pad, pw, stride)
     return x, ph, pw, stride, pad, h_out, w_out
 
 
@@ -43,6 +33,7 @@ def _offsets(ph, pw, stride, h_out, w_out):
             yield (slice(di, di + stride * (h_out - 1) + 1, stride), slice(dj, dj + stride * (w_out - 1) + 1, stride))
 
 
+@v.float16_as_float32
 def avg_pool_forward(x, pool_param):
     """Mean over pool_height x pool_width windows of x (N, C, H, W), every 'stride' pixels, after
     padding every side with 'pad' zeros (default 0, at most half the window, as torch).
@@ -59,6 +50,7 @@ def avg_pool_forward(x, pool_param):
     return out / x.dtype.type(ph * pw), (x.shape, x.dtype, ph, pw, stride, pad)
 
 
+@v.float16_as_float32
 def avg_pool_backward(dout, cache):
     """Each window's gradient spread evenly over its ph * pw cells (padding included, then cut
     off); overlapping windows add up. Returns dx (N, C, H, W)."""
@@ -82,9 +74,10 @@ def _transpose_args(x, w, b, conv_param):
         raise ValueError(f"w must be (C_in, C_out, HH, WW) with x's {x.shape[1]} channels in axis 0, "
                          f"got w {w.shape} for x {x.shape}")
     v.shape("b", b, (w.shape[1],), f" (one bias per output channel of w {w.shape})")
-    stride = _size("conv_param['stride']", conv_param.get("stride"))
-    pad = _size("conv_param['pad']", conv_param.get("pad"), allow_zero=True)
-    extra = _size("conv_param['output_padding']", conv_param.get("output_padding", 0), allow_zero=True)
+    conv_param = v.params("conv_param", conv_param, required=True)
+    stride = v.whole("conv_param['stride']", conv_param.get("stride"), minimum=1)
+    pad = v.whole("conv_param['pad']", conv_param.get("pad"), minimum=0)
+    extra = v.whole("conv_param['output_padding']", conv_param.get("output_padding", 0), minimum=0)
     if extra >= stride:
         raise ValueError(f"conv_param['output_padding'] {extra} must be smaller than the stride {stride}, "
                          "as torch requires")
@@ -101,6 +94,7 @@ def _canvas_shape(x_shape, w_shape, stride, extra):
     return tuple((x_shape[k] - 1) * stride + w_shape[k] + extra for k in (2, 3))
 
 
+@v.float16_as_float32
 def conv_transpose_forward(x, w, b, conv_param):
     """Transposed convolution (the gradient of conv2d with respect to its input, as a layer):
     every input pixel x[n, c, i, j] adds x[n, c, i, j] * w[c, :, :, :] to the output window at
@@ -124,6 +118,7 @@ def conv_transpose_forward(x, w, b, conv_param):
     return out, (x, w, stride, pad, extra)
 
 
+@v.float16_as_float32
 def conv_transpose_backward(dout, cache):
     """Gradients of conv_transpose_forward: dx (N, C, H, W), dw (C, F, HH, WW), db (F,)."""
     x, w, stride, pad, extra = cache

@@ -14,49 +14,43 @@ def clip_grad_norm(grads, max_norm):
 
     grads: a list of arrays of any shapes. Returns (a list of new arrays, total_norm); the inputs
     are not modified (torch's clip_grad_norm_ scales in place). The factor applies even at
-    total_norm == max_norm (slightly below 1, as torch); NaN or inf norms propagate.
+    total_norm == max_norm (slightly below 1, as torch); NaN or inf norms propagate (a NaN
+    gradient makes every gradient NaN, an inf one zeroes the others, as torch). max_norm >= 0
+    (torch accepts a negative one, which flips every gradient). float16 gradients are computed in
+    float32 and returned as float16 (their sums of squares would overflow 65504).
     torch: ``torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type=2)``.
     """
     if not isinstance(grads, (list, tuple)):
         raise ValueError(f"grads must be a list of arrays, got {type(grads).__name__}")
     grads = [v.floats(f"grads[{i}]", g) for i, g in enumerate(grads)]
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.number)) or not max_norm >= 0:
-        raise ValueError(f"max_norm must be a number >= 0, got {max_norm!r}")
+    v.number("max_norm", max_norm, low=0)
     if not grads:
         return [], np.float64(0.0)
-    dtype = np.result_type(*grads)
-    norms = np.array([np.linalg.norm(g.reshape(-1)) for g in grads], dtype=dtype)
+    wide = [g.astype(np.float32) if g.dtype == np.float16 else g for g in grads]
+    dtype = np.result_type(*wide)
+    norms = np.array([np.linalg.norm(g.reshape(-1)) for g in wide], dtype=dtype)
     with np.errstate(invalid="ignore", over="ignore"):
         total = np.linalg.norm(norms)
         factor = np.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
-        return [g * g.dtype.type(factor) for g in grads], dtype.type(total)
-
-
-def _whole(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float)) or not float(value).is_integer() \
-            or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
+        clipped = [(w * w.dtype.type(factor)).astype(g.dtype) for g, w in zip(grads, wide)]
+    return clipped, np.result_type(*grads).type(total)
 
 
 def _number(name, value, low, high=None, low_open=False):
-    """A real number >= low (> low when low_open) and <= high."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or math.isnan(value) \
-            or (value <= low if low_open else value < low) or (high is not None and value > high):
-        if high is None:
-            bounds = f"{'>' if low_open else '>='} {low}"
-        else:
-            bounds = f"in {'(' if low_open else '['}{low}, {high}]"
-        raise ValueError(f"{name} must be a number {bounds}, got {value!r}")
-    return float(value)
+    """A real number >= low (> low when low_open) and <= high, as a float."""
+    return float(v.number(name, value, low, high, low_open=low_open))
 
 
 def _step_lr(step, base_lr, step_size, gamma=0.1):
-    return base_lr * _number("gamma", gamma, 0) ** (step // _whole("step_size", step_size, 1))
+    return base_lr * _number("gamma", gamma, 0) ** (step // v.whole("step_size", step_size, 1))
 
 
 def _multi_step_lr(step, base_lr, milestones, gamma=0.1):
-    milestones = sorted(_whole("milestones[...]", m, 0) for m in milestones)
+    if isinstance(milestones, np.ndarray) and milestones.ndim == 1:
+        milestones = milestones.tolist()
+    if not isinstance(milestones, (list, tuple)):
+        raise ValueError(f"milestones must be a list of steps, got {milestones!r}")
+    milestones = sorted(v.whole(f"milestones[{i}]", m, 0) for i, m in enumerate(milestones))
     return base_lr * _number("gamma", gamma, 0) ** bisect.bisect_right(milestones, step)
 
 
@@ -65,14 +59,14 @@ def _exponential_lr(step, base_lr, gamma):
 
 
 def _cosine_annealing_lr(step, base_lr, T_max, eta_min=0.0):
-    T_max, eta_min = _whole("T_max", T_max, 1), _number("eta_min", eta_min, 0)
+    T_max, eta_min = v.whole("T_max", T_max, 1), _number("eta_min", eta_min, 0)
     return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
 
 
 def _linear_lr(step, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
     start = _number("start_factor", start_factor, 0, 1, low_open=True)
     end = _number("end_factor", end_factor, 0, 1)
-    total = _whole("total_iters", total_iters, 0)
+    total = v.whole("total_iters", total_iters, 0)
     return base_lr * (start + (end - start) * min(total, step) / total if total else start)
 
 
@@ -82,10 +76,11 @@ def _one_cycle_lr(step, base_lr, max_lr, total_steps=None, epochs=None, steps_pe
     if total_steps is None:
         if epochs is None or steps_per_epoch is None:
             raise ValueError("OneCycleLR needs total_steps, or epochs and steps_per_epoch")
-        total_steps = _whole("epochs", epochs, 1) * _whole("steps_per_epoch", steps_per_epoch, 1)
-    total = _whole("total_steps", total_steps, 1)
+        total_steps = v.whole("epochs", epochs, 1) * v.whole("steps_per_epoch", steps_per_epoch, 1)
+    total = v.whole("total_steps", total_steps, 1)
     pct = _number("pct_start", pct_start, 0, 1)
     v.choice("anneal_strategy", anneal_strategy, {"cos", "linear"})
+    three_phase = v.flag("three_phase", three_phase)
     if step > total:
         raise ValueError(f"step {step} is beyond total_steps {total} (torch raises as well)")
     initial = _number("max_lr", max_lr, 0) / _number("div_factor", div_factor, 0, low_open=True)
@@ -128,7 +123,7 @@ def lr_schedule(name, step, base_lr, **kw):
     torch: ``torch.optim.lr_scheduler.<name>(optimizer, **kw)`` stepped ``step`` times.
     """
     v.choice("name", name, set(SCHEDULES))
-    step = _whole("step", step, 0)
+    step = v.whole("step", step, 0)
     base_lr = _number("base_lr", base_lr, 0)
     params = inspect.signature(SCHEDULES[name]).parameters
     unknown = sorted(set(kw) - set(params))

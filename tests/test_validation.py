@@ -65,7 +65,7 @@ def test_every_function_has_bad_and_unusual_inputs():
     no_rejects = [n for n in ROWS if not any(e.rejects for e in BAD_INPUTS.get(n, ()))]
     no_computes = [n for n in ROWS if not any(not e.rejects for e in BAD_INPUTS.get(n, ()))]
     assert not no_rejects and not no_computes, (
-        f"add entries to refcheck/registry/bad_inputs.py: no bad input rejected for {no_rejects}; "
+        f"add entries to the family's module in refcheck/registry/bad_inputs/: no bad input rejected for {no_rejects}; "
         f"no unusual input computed for {no_computes}")
     for name, entries in BAD_INPUTS.items():
         labels = [_slug(e.label) for e in entries]
@@ -123,6 +123,9 @@ def _in_layout(value, layout):
         for k, a in value.items():
             if isinstance(a, np.ndarray) and isinstance(LAYOUTS[layout](a), np.ndarray):
                 value[k] = LAYOUTS[layout](a)
+    if isinstance(value, list):  # gradients, per-image dicts: new lists and dicts, every array in the layout
+        return [{k: LAYOUTS[layout](x) if isinstance(x, np.ndarray) else x for k, x in a.items()}
+                if isinstance(a, dict) else _in_layout(a, layout) for a in value]
     return value
 
 
@@ -135,8 +138,8 @@ def test_layouts_compute_what_the_oracle_computes(name, layout):
 
     def wrap(fn_name, fn):
         takes_cache = isinstance(getattr(ROWS.get(fn_name), "call", None), Backward)  # the cache stays as it is
-        return lambda *args: fn(*(a if takes_cache and i == len(args) - 1 else _in_layout(a, layout)
-                                  for i, a in enumerate(args)))
+        return lambda *args, **kw: fn(*(a if takes_cache and i == len(args) - 1 else _in_layout(a, layout)
+                                        for i, a in enumerate(args)), **kw)
     assert_computes_as_oracle(module_of(wrap, f"refimpl_{layout}"), row, case, inputs)
 
 

@@ -4,7 +4,9 @@ Conversions:
 - torchmetrics treats scores outside [0, 1] as logits and applies a sigmoid, which rounds large
   logits (|x| > ~37 in float64, ~17 in float32) to exactly 0 or 1 and so merges distinct scores
   into ties. The area depends only on the scores' order, so the adapter hands it the
-  tie-preserving ranks of the raw scores, scaled into [0, 1];
+  tie-preserving ranks of the raw scores, scaled into [0, 1]. A NaN score ranks highest, where
+  torchmetrics' descending sort puts it; several NaNs share that rank (torchmetrics would order
+  them as its sort happens to);
 - torchmetrics divides its integer counts of true and false positives into rates, which gives
   torch's default dtype (float32, about 6e-8 off); the adapter runs it with float64 as the
   default dtype, so the area is exact.
