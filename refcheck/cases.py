@@ -10,24 +10,15 @@ A case id reads ``<dtype>-<token>[-<size>=<value>...][-simple]``, for example ``
 Values are drawn in float64 and rounded to the case's dtype, so the float32 and float64 cases of
 one token hold the same numbers.
 """
-import os
 import re
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .profiles import PROFILE_ENV, PROFILES, seeds_for  # noqa: F401 (re-exported)
+
 DTYPES = ("float64", "float32")
-PROFILES = {"quick": 20, "thorough": 100}
-PROFILE_ENV = "REFCHECK_PROFILE"
-
-
-def seeds_for(profile=None):
-    """Randomized cases per dtype for a profile name (default: $REFCHECK_PROFILE or 'quick')."""
-    name = profile or os.environ.get(PROFILE_ENV) or "quick"
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
-    return PROFILES[name]
 
 
 @dataclass(frozen=True)

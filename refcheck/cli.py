@@ -3,15 +3,18 @@
 Exit status: 0 when every function found passes, 1 when any fails or errors, 2 for a usage or
 import problem.
 """
-import argparse
-import json
-import multiprocessing
-import sys
-import time
-from concurrent.futures import ProcessPoolExecutor
+from .parallel import pin_threads
 
-from .cases import PROFILES, Case, seeds_for
-from .parallel import pin_worker_threads
+pin_threads()  # before NumPy and torch start their thread pools: see refcheck.parallel
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import multiprocessing  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+
+from .cases import PROFILES, Case, seeds_for  # noqa: E402
 
 STATUS_LABEL = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "missing": "missing"}
 
@@ -152,9 +155,10 @@ def _run(args, impl, names, seeds):
             print(table_row(report), flush=True)
 
     if args.workers > 1:
-        # spawned workers with one thread each: forked ones inherit the parent's thread pools and
-        # oversubscribe the cores (measured: -n 2 took 2.2x as long as -n 1 that way)
-        pin_worker_threads()
+        # spawned workers with one thread each (they inherit this process's pinned environment):
+        # forked ones inherit the parent's thread pools and oversubscribe the cores (measured: -n 2
+        # took 2.2x as long as -n 1 that way)
+        pin_threads()
         with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_worker,
                                  initargs=(args.path, args.timeout, args.isolate, args.memory)) as pool:
