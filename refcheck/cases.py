@@ -71,14 +71,17 @@ class Inputs:
     douts: dict                 # upstream gradients for the backward call, by contract name
     sizes: dict                 # the sizes the case was built from
     extreme: bool = False       # extreme inputs: non-finite results there only warn
+    note: str = None            # what is special about this case, for failure reports
 
 
 class Context:
-    """What a generator function sees: its sizes as attributes, the edge name, and value helpers."""
+    """What a generator function sees: its sizes as attributes, the edge name, and value helpers.
+    A generator may set ``extreme`` (non-finite results only warn) and ``note`` (a sentence on
+    what the case holds, shown when it fails)."""
 
     def __init__(self, rng, dtype, sizes, edge, simple):
         self.rng, self.dtype, self.sizes, self.edge, self.simple = rng, np.dtype(dtype), sizes, edge, simple
-        self.extreme = False
+        self.extreme, self.note = False, None
 
     def __getattr__(self, name):
         try:
@@ -103,8 +106,11 @@ class Context:
     grad = randn  # upstream gradients: random, never all ones
 
     def uniform(self, low, high, *shape):
+        """Uniform values in [low, high] in the case's dtype (for simple cases, the whole numbers in
+        that range, or its ends when it holds none)."""
         if self.simple:
-            return self.cast(self.rng.integers(int(np.ceil(low)), int(np.floor(high)) + 1, size=shape))
+            whole = np.arange(np.ceil(low), np.floor(high) + 1)
+            return self.cast(self.rng.choice(whole if whole.size else np.array([low, high]), size=shape))
         return self.cast(self.rng.uniform(low, high, size=shape))
 
     def nonzero(self, *shape):
@@ -147,7 +153,7 @@ class Gen:
             sizes[k] = value
         ctx = Context(rng, case.dtype, sizes, case.token if is_edge else None, case.simple)
         args, douts = self.fn(ctx)
-        return Inputs(args, douts, sizes, ctx.extreme)
+        return Inputs(args, douts, sizes, ctx.extreme, ctx.note)
 
     def variant(self, **sizes):
         """The same generator (same name, so the same random streams) with some size ranges

@@ -86,15 +86,18 @@ def _check_in_worker(job):
 
 def table_row(r):
     worst = "" if r.status in ("missing", "error") or not r.cases else f"{r.worst:9.3g}"
-    hint = r.hint or ("; ".join(r.warnings) and f"warning: {'; '.join(r.warnings)}")
-    return f"{r.name:28} {STATUS_LABEL[r.status]:8} {r.cases:5} {worst:>9}  {hint or ''}"
+    notes = [r.hint or ("; ".join(r.warnings) and f"warning: {'; '.join(r.warnings)}")]
+    if r.not_judged and r.cases:
+        notes.append(f"not judged on {r.not_judged} cases: {r.not_judged_reason}")
+    return f"{r.name:28} {STATUS_LABEL[r.status]:8} {r.cases:5} {worst:>9}  {'; '.join(n for n in notes if n)}"
 
 
 def to_json(path, reports):
     summary = {s: sum(r.status == s for r in reports) for s in ("pass", "fail", "error", "missing")}
     functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
                           "message": r.message, "repro": r.repro, "hint": r.hint,
-                          "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4)}
+                          "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4),
+                          "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason}
                  for r in reports}
     return {"implementation": path, "functions": functions, "summary": summary}
 

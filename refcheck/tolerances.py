@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 U = {"float64": 2.0 ** -53, "float32": 2.0 ** -24}
+TINY = {"float64": 2.0 ** -1022, "float32": 2.0 ** -126}  # smallest normal: what underflow loses
 
 
 @dataclass(frozen=True)
@@ -160,15 +161,18 @@ class Bounds:
                 self._modeled = m.fn({**self.inputs.args, **self.inputs.douts}, arrays, U[self.dtype])
         if key not in self._modeled:
             raise RuntimeError(f"the error model of {self.function} gives no magnitude for {key}")
-        return tol, _finite(self._modeled[key], self.scale)
+        return tol, _finite(self._modeled[key], self.scale, TINY[self.dtype] / U[self.dtype])
 
 
-def _finite(magnitude, fallback):
-    """A model's magnitude with non-finite entries (inputs holding inf or NaN) set to the input scale."""
+def _finite(magnitude, fallback, floor):
+    """A model's magnitude plus the underflow floor (a result below the dtype's smallest normal
+    loses its digits: exp(-200) is 0 in float32), with non-finite entries (inputs holding inf or
+    NaN) set to the input scale."""
     if isinstance(magnitude, Tier):
-        return Tier(_finite(magnitude.strict, fallback), _finite(magnitude.lenient, fallback), magnitude.warning)
+        return Tier(_finite(magnitude.strict, fallback, floor), _finite(magnitude.lenient, fallback, floor),
+                    magnitude.warning)
     m = np.asarray(magnitude, dtype=np.float64)
-    return np.where(np.isfinite(m), m, fallback)
+    return np.where(np.isfinite(m), m, fallback) + floor
 
 
 # The meta-test that checks the oracles' gradients against central finite differences (step
