@@ -564,3 +564,154 @@ def _box_iou(a, e, u):
     union = total - inter
     iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     return {"iou": iou * (4 + np.divide(total + inter, union, out=np.zeros_like(inter), where=union > 0))}
+
+
+class _Run:
+    """Running error analysis: a value and the magnitude of what computing it rounds (a correct
+    computation's error is a modest multiple of u times it). Inputs are exact (magnitude 0); each
+    operation adds the magnitude of its own result and carries its operands' through its partial
+    derivatives, first order. Carried errors of independent roundings add like a random walk, in
+    quadrature (a bound that adds them up is ~sqrt(steps) too loose on a long recurrence)."""
+
+    def __init__(self, value, magnitude=None):
+        self.v = np.asarray(value, dtype=np.float64)
+        self.m = np.zeros(self.v.shape) if magnitude is None else magnitude
+
+    @property
+    def T(self):
+        return _Run(self.v.T, self.m.T)
+
+    def __add__(self, other):
+        v = self.v + other.v
+        return _Run(v, np.hypot(self.m, other.m) + np.abs(v))
+
+    def __mul__(self, other):
+        v = self.v * other.v
+        return _Run(v, np.hypot(np.abs(self.v) * other.m, np.abs(other.v) * self.m) + np.abs(v))
+
+    def __matmul__(self, other):
+        a, b = np.abs(self.v), np.abs(other.v)
+        carried = np.sqrt(self.m ** 2 @ b ** 2 + a ** 2 @ other.m ** 2)
+        return _Run(self.v @ other.v, carried + a @ b)
+
+    def one_minus(self):
+        v = 1 - self.v
+        return _Run(v, self.m + np.abs(v))  # one operand carries an error: nothing to add in quadrature
+
+    def neg(self):
+        return _Run(-self.v, self.m)
+
+    def tanh(self):
+        t = np.tanh(self.v)
+        return _Run(t, (1 - t * t) * self.m + np.abs(t))
+
+    def sigmoid(self):
+        s = 1 / (1 + np.exp(-self.v))
+        return _Run(s, s * (1 - s) * self.m + np.abs(s))
+
+    def sum0(self):
+        return _Run(self.v.sum(axis=0), np.sqrt((self.m ** 2).sum(axis=0)) + np.abs(self.v).sum(axis=0))
+
+    def cols(self, i, n):
+        return _Run(self.v[:, i * n:(i + 1) * n], self.m[:, i * n:(i + 1) * n])
+
+
+def _concat(parts):
+    return _Run(np.concatenate([p.v for p in parts], axis=1), np.concatenate([p.m for p in parts], axis=1))
+
+
+def _rnn_step(x, h, Wx, Wh, b):
+    next_h = (x @ Wx + h @ Wh + b).tanh()
+    return next_h
+
+
+def _rnn_step_back(dnext, x, h, Wx, Wh, next_h):
+    da = dnext * (next_h * next_h).one_minus()
+    return da @ Wx.T, da @ Wh.T, x.T @ da, h.T @ da, da.sum0()
+
+
+def _lstm_step(x, h, c, Wx, Wh, b):
+    a, n = x @ Wx + h @ Wh + b, h.v.shape[1]
+    i, f, o, g = a.cols(0, n).sigmoid(), a.cols(1, n).sigmoid(), a.cols(2, n).sigmoid(), a.cols(3, n).tanh()
+    next_c = f * c + i * g
+    tc = next_c.tanh()
+    return o * tc, next_c, (i, f, o, g, tc)
+
+
+def _lstm_step_back(dnext_h, dnext_c, x, h, c, Wx, Wh, gates):
+    i, f, o, g, tc = gates
+    dc = dnext_c + dnext_h * o * (tc * tc).one_minus()
+    da = _concat([dc * g * i * i.one_minus(), dc * c * f * f.one_minus(), dnext_h * tc * o * o.one_minus(),
+                  dc * i * (g * g).one_minus()])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, h.T @ da, da.sum0()
+
+
+@model("rnn_step_forward", "rnn_step_backward", keys=("next_h", "dx", "dprev_h", "dWx", "dWh", "db"),
+       reason="running error analysis of tanh(x @ Wx + prev_h @ Wh + b) and its backward: sums of products "
+              "and what tanh' carries")
+def _rnn_step_model(a, e, u):
+    x, h, Wx, Wh, b = (_Run(a[k]) for k in ("x", "prev_h", "Wx", "Wh", "b"))
+    next_h = _rnn_step(x, h, Wx, Wh, b)
+    out = {"next_h": next_h.m}
+    if "dnext_h" in a:
+        grads = _rnn_step_back(_Run(a["dnext_h"]), x, h, Wx, Wh, next_h)
+        out.update(zip(("dx", "dprev_h", "dWx", "dWh", "db"), (g.m for g in grads)))
+    return out
+
+
+@model("lstm_step_forward", "lstm_step_backward",
+       keys=("next_h", "next_c", "dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"),
+       reason="running error analysis of the LSTM cell (four gates, the cell update and tanh) and its backward")
+def _lstm_step_model(a, e, u):
+    x, h, c, Wx, Wh, b = (_Run(a[k]) for k in ("x", "prev_h", "prev_c", "Wx", "Wh", "b"))
+    next_h, next_c, gates = _lstm_step(x, h, c, Wx, Wh, b)
+    out = {"next_h": next_h.m, "next_c": next_c.m}
+    if "dnext_h" in a:
+        grads = _lstm_step_back(_Run(a["dnext_h"]), _Run(a["dnext_c"]), x, h, c, Wx, Wh, gates)
+        out.update(zip(("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"), (g.m for g in grads)))
+    return out
+
+
+def _sequence_model(lstm):
+    """Running error analysis of a whole recurrence: forward over the steps, then backward through
+    time, the errors of every step carried to the next."""
+    def fn(a, e, u):
+        x, h0, Wx, Wh, b = (np.asarray(a[k], dtype=np.float64) for k in ("x", "h0", "Wx", "Wh", "b"))
+        Wx, Wh, b = _Run(Wx), _Run(Wh), _Run(b)
+        steps, h, c = x.shape[1], _Run(h0), _Run(np.zeros(h0.shape))
+        states, hs = [], []
+        for t in range(steps):
+            xt = _Run(x[:, t])
+            if lstm:
+                nh, nc, gates = _lstm_step(xt, h, c, Wx, Wh, b)
+                states.append((xt, h, c, gates))
+                c = nc
+            else:
+                nh = _rnn_step(xt, h, Wx, Wh, b)
+                states.append((xt, h, nh))
+            h = nh
+            hs.append(h.m)
+        out = {"h": np.stack(hs, axis=1)}
+        if "dh" in a:
+            dh = np.asarray(a["dh"], dtype=np.float64)
+            zero = _Run(np.zeros(h0.shape))
+            dprev_h, dprev_c, dx = zero, zero, [None] * steps
+            dWx, dWh, db = _Run(np.zeros(Wx.v.shape)), _Run(np.zeros(Wh.v.shape)), _Run(np.zeros(b.v.shape))
+            for t in reversed(range(steps)):
+                dnext = _Run(dh[:, t]) + dprev_h
+                if lstm:
+                    xt, hp, cp, gates = states[t]
+                    dxt, dprev_h, dprev_c, gWx, gWh, gb = _lstm_step_back(dnext, dprev_c, xt, hp, cp, Wx, Wh, gates)
+                else:
+                    xt, hp, nh = states[t]
+                    dxt, dprev_h, gWx, gWh, gb = _rnn_step_back(dnext, xt, hp, Wx, Wh, nh)
+                dx[t], dWx, dWh, db = dxt.m, dWx + gWx, dWh + gWh, db + gb
+            out.update(dx=np.stack(dx, axis=1), dh0=dprev_h.m, dWx=dWx.m, dWh=dWh.m, db=db.m)
+        return out
+    return fn
+
+
+model("rnn_forward", "rnn_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db"),
+      reason="running error analysis of the recurrence, forward and back through time")(_sequence_model(False))
+model("lstm_forward", "lstm_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db"),
+      reason="running error analysis of the LSTM recurrence, forward and back through time")(_sequence_model(True))
