@@ -105,13 +105,16 @@ class Context:
 
     grad = randn  # upstream gradients: random, never all ones
 
-    def uniform(self, low, high, *shape):
-        """Uniform values in [low, high] in the case's dtype (for simple cases, the whole numbers in
-        that range, or its ends when it holds none)."""
+    def uniform(self, low, high, *shape, cast=True):
+        """Uniform values in [low, high], in the case's dtype (``cast=False``: float64, to combine
+        before casting). Simple cases draw the whole numbers in the range, or its ends when it
+        holds none."""
         if self.simple:
             whole = np.arange(np.ceil(low), np.floor(high) + 1)
-            return self.cast(self.rng.choice(whole if whole.size else np.array([low, high]), size=shape))
-        return self.cast(self.rng.uniform(low, high, size=shape))
+            values = self.rng.choice(whole if whole.size else np.array([low, high], dtype=np.float64), size=shape)
+        else:
+            values = self.rng.uniform(low, high, size=shape)
+        return self.cast(values) if cast else np.asarray(values, dtype=np.float64)
 
     def nonzero(self, *shape):
         """Values bounded away from zero (|v| >= 0.25), e.g. where a zero would hide a dropped unit."""

@@ -173,3 +173,26 @@ def test_a_global_maximum_softmax_fails_saying_the_rows_sit_at_different_levels(
     report = verdict(module("m", **{name: m.fn}), name)
     assert report.status == "fail"
     assert "sit at different levels" in report.message and m.hint in report.hint
+
+
+@pytest.mark.parametrize("name,case_id,key,delta", [
+    ("softmax_loss", "float32-huge_scores", "dx", 0.05),       # 10% of a dx of 0.5
+    ("softmax_loss", "float32-huge_offset", "dx", 5e-3),
+    ("svm_loss", "float32-huge_offset", "dx", 5e-3),
+    ("softmax_loss_vectorized", "float32-bias_offset", "dW", 5e-3),
+    ("temporal_softmax_loss", "float32-huge_offset", "dx", 5e-3),
+])
+def test_errors_an_input_scale_tolerance_let_through_on_large_scores_fail(name, case_id, key, delta):
+    """The tolerance this replaced allowed rtol 1e-4 * |expected| + atol 1e-5 * (largest input) on
+    float32 gradients: 0.1 on scores near 1e4, 1e-2 near 1e3."""
+    from refcheck.judge import judge
+    from refcheck.tolerances import input_scale
+    row = ROWS[name]
+    checked = check_case(Implementation(refimpl), row, Case.parse(case_id))
+    assert checked.outcome.status == "pass"
+    out = checked.run.outputs[key]
+    i = np.unravel_index(np.argmax(np.abs(out)), out.shape)
+    assert delta <= 1e-4 * abs(float(out[i])) + 1e-5 * input_scale(checked.inputs)  # within the old bound
+    out[i] += delta
+    expected = row.expected(checked.inputs)
+    assert judge(name, checked.case, checked.inputs, checked.run, expected, row.call.keys(expected)).status == "fail"

@@ -82,7 +82,7 @@ def batchnorm_params(c, channels):
     """bn_param for the sizes test, custom and fresh (see batchnorm)."""
     bn_param = {"mode": "test" if c.test else "train"}
     if c.custom:
-        bn_param.update(eps=float(c.rng.choice([1e-3, 1e-2, 0.5])), momentum=float(c.rng.uniform(0.1, 0.99)))
+        bn_param.update(eps=float(c.rng.choice([1e-3, 1e-2, 0.5])), momentum=float(c.uniform(0.1, 0.99, cast=False)))
     if not c.fresh:
         bn_param.update(running_mean=c.randn(channels), running_var=c.uniform(0.5, 2, channels))
     return bn_param
