@@ -18,7 +18,7 @@ def _f(a):
               "products' magnitudes, |x| @ |w| + |b| and its gradients' counterparts")
 def _affine(a, e, u):
     x, w = _f(a["x"]), _f(a["w"])
-    x2 = x.reshape(len(x), -1)
+    x2 = x.reshape(len(x), w.shape[0])  # not -1: N may be 0
     out = {"out": x2 @ w + _f(a["b"])}
     if "dout" in a:
         g = _f(a["dout"])
@@ -49,7 +49,7 @@ def _windows(xp, hh, ww, stride, h_out, w_out):
               "its gradients' counterparts")
 def _conv(a, e, u):
     x, w, b = _f(a["x"]), _f(a["w"]), _f(a["b"])
-    stride, pad = a["conv_param"]["stride"], a["conv_param"]["pad"]
+    stride, pad = int(a["conv_param"]["stride"]), int(a["conv_param"]["pad"])  # whole floats are sizes
     hh, ww = w.shape[2:]
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     h_out, w_out = 1 + (xp.shape[2] - hh) // stride, 1 + (xp.shape[3] - ww) // stride
@@ -74,7 +74,7 @@ def _conv(a, e, u):
 def _max_pool(a, e, u):
     x = np.asarray(a["x"], dtype=np.float64)
     p = a["pool_param"]
-    ph, pw, s = p["pool_height"], p["pool_width"], p["stride"]
+    ph, pw, s = (int(p[k]) for k in ("pool_height", "pool_width", "stride"))  # whole floats are sizes
     h_out, w_out = 1 + (x.shape[2] - ph) // s, 1 + (x.shape[3] - pw) // s
     out = {"out": np.zeros((x.shape[0], x.shape[1], h_out, w_out))}
     if "dout" in a:
@@ -253,20 +253,20 @@ def _layernorm(a, e, u):
     def reduce(v):
         return np.broadcast_to(v.mean(axis=1, keepdims=True), x.shape)
 
-    return _normalization(x, a["gamma"], a["beta"], a.get("dout"), a["ln_param"].get("eps", 1e-5), reduce,
+    return _normalization(x, a["gamma"], a["beta"], a.get("dout"), (a["ln_param"] or {}).get("eps", 1e-5), reduce,
                           lambda v: v.sum(axis=0))
 
 
 @model("spatial_groupnorm_forward", "spatial_groupnorm_backward", keys=("out", "dx", "dgamma", "dbeta"),
        reason="as batchnorm, per sample and group over its channels and pixels")
 def _groupnorm(a, e, u):
-    x, G = np.asarray(a["x"], dtype=np.float64), a["G"]
+    x, G = np.asarray(a["x"], dtype=np.float64), int(a["G"])  # a whole float is a group count
 
     def reduce(v):
-        grouped = v.reshape(v.shape[0], G, -1)
+        grouped = v.reshape(v.shape[0], G, int(np.prod(v.shape[1:])) // G)  # not -1: N may be 0
         return np.broadcast_to(grouped.mean(axis=2, keepdims=True), grouped.shape).reshape(x.shape)
 
-    return _normalization(x, a["gamma"], a["beta"], a.get("dout"), a["gn_param"].get("eps", 1e-5), reduce,
+    return _normalization(x, a["gamma"], a["beta"], a.get("dout"), (a["gn_param"] or {}).get("eps", 1e-5), reduce,
                           lambda v: v.sum(axis=(0, 2, 3), keepdims=True))
 
 
