@@ -20,9 +20,10 @@ float64 ones; a float16 case is judged as float32 plus one rounding to float16, 
   magnitudes that actually enter that element, such as sum |x_k| |w_k| for a dot product, the
   rounding of the shifted scores for softmax probabilities, 1/sqrt(var + eps) for a
   normalization's gradient. Those outputs use ``MODELED``. To state an output's error model, add a
-  function to ``refcheck/error_models.py`` (beside this table: every model is there) with
-  ``@model(functions..., keys=..., reason=...)``; for a composite formula, evaluating it on
-  ``error_models.Run`` values (running error analysis) gives the magnitudes.
+  function to the ``refcheck/error_models`` package (beside this table: every model is there,
+  one module per family beyond the CS231n ones) with ``@model(functions..., keys=...,
+  reason=...)``; for a composite formula, evaluating it on ``error_models.Run`` values (running
+  error analysis) gives the magnitudes.
 - A model may return a ``Tier`` instead of a magnitude: a strict bound and a lenient one; an error
   between them passes with the tier's warning (``--strict`` fails it). The textbook distance
   formula's cancellation at identical rows is the one such tier.
@@ -108,15 +109,11 @@ OVERRIDES = {
     ("mean_average_precision", "map", None): (
         Tol(rtol=0.0, atol=2e-7, scaled=False),
         "torchmetrics returns map as a float32 tensor: half an ulp at 1.0 is 6e-8"),
-    # The attention family's overrides, together. (RoPE needs none: its oracle's views scale the
-    # tolerance by max|x or dout| * max|position|, the magnitude a float32 angle's error enters with.)
     ("positional_encoding", "pe", None): (
-        DEFAULT["float32"]["value"],
+        MODELED["float32"],
         "no input fixes pe's precision (the arguments are two sizes): NumPy's float64 and torch's "
-        "default float32 are both right, so both case dtypes judge at float32's tolerance. The "
-        "oracle scales it by the largest angle, max_len - 1: a float32 angle p / 10000^(2i/D) carries "
-        "a few eps * p of absolute error into sin and cos (CS231n's float32 code: up to 0.65 eps * "
-        "max_len measured up to max_len 5000, against the 33 eps * max_len allowed)"),
+        "default float32 are both right, so both case dtypes judge at float32's tolerance (the "
+        "magnitudes, the angles' rounding, are the error model's)"),
 }
 
 # issue 16 (detection, more; pooling, metrics, schedules): the GIoU loss's gradient is named dpred,

@@ -3,10 +3,13 @@ correct floating-point computation of each element rounds, in the output's units
 computation's error is then a modest multiple of u times it: tolerances.MODELED). Each model is
 registered with ``@model(functions..., keys=..., reason=...)``; its reason is the tolerance's, and
 docs/API.md shows it. ``fn(args, expected, u)``: the case's arguments (and upstream gradients) by
-name, the oracle's arrays by key, the dtype's unit roundoff."""
+name, the oracle's arrays by key, the dtype's unit roundoff.
+
+This module holds the models of the CS231n functions and the detection utilities; the families
+added later have a module each (``attention``), imported at the end."""
 import numpy as np
 
-from .tolerances import Tier, model
+from ..tolerances import Tier, model
 
 
 def _f(a):
@@ -538,3 +541,6 @@ model("rnn_forward", "rnn_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db")
       reason="running error analysis of the recurrence, forward and back through time")(_sequence_model(False))
 model("lstm_forward", "lstm_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db"),
       reason="running error analysis of the LSTM recurrence, forward and back through time")(_sequence_model(True))
+
+
+from . import attention  # noqa: E402,F401 (its models register too)
