@@ -114,6 +114,11 @@ OVERRIDES = {
         "no input fixes pe's precision (the arguments are two sizes): NumPy's float64 and torch's "
         "default float32 are both right, so both case dtypes judge at float32's tolerance (the "
         "magnitudes, the angles' rounding, are the error model's)"),
+    ("lr_schedule", "lr", None): (
+        MODELED["float64"],
+        "no input has the case's dtype (a name, a step count, Python floats): torch's schedulers and a "
+        "NumPy or Python one compute the rates in float64, so both case dtypes judge at float64's "
+        "tolerance (the magnitudes, the oracle's recursion, are the error model's)"),
 }
 
 # issue 16 (detection, more; pooling, metrics, schedules): the GIoU loss's gradient is named dpred,
@@ -132,8 +137,12 @@ OVERRIDES.update({("coco_map", key, None): (
 @dataclass(frozen=True)
 class Model:
     fn: object          # fn(args, expected, u) -> {key: magnitude array or Tier}
-    keys: tuple         # the outputs it covers
+    keys: tuple         # the outputs it covers; "grads[*]": grads[0], grads[1], ... (a list's items)
     reason: str
+
+    def covers(self, key):
+        return key in self.keys or any(k.endswith("[*]") and key.startswith(k[:-2]) and key.endswith("]")
+                                       and key[len(k) - 2:-1].isdigit() for k in self.keys)
 
 
 @dataclass(frozen=True)
@@ -165,7 +174,7 @@ def lookup(function, key, dtype):
         if k in OVERRIDES:
             return OVERRIDES[k][0]
     m = MODELS.get(function)
-    if m is not None and key in m.keys:
+    if m is not None and m.covers(key):
         return MODELED[dtype]
     return DEFAULT[dtype]["grad" if key in GRADIENTS else "value"]
 
@@ -193,7 +202,7 @@ class Bounds:
     def __call__(self, key):
         tol = lookup(self.function, key, self.dtype)
         m = MODELS.get(self.function)
-        if m is None or key not in m.keys:
+        if m is None or not m.covers(key):
             return tol, self.scale
         computed = COMPUTED_IN.get(self.dtype, self.dtype)
         if self._modeled is None:
