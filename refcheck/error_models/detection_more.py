@@ -94,6 +94,19 @@ def _mean(magnitudes, terms):
     return (np.sqrt((np.asarray(magnitudes) ** 2).sum()) + np.abs(terms).sum()) / max(np.size(terms), 1)
 
 
+def _power(base, m, k, u):
+    """How far base^k moves, in units of u, when base (>= 0) is off by u * m: to first order
+    k base^(k-1) u m, but never more than (u m)^k where base is near 0 (1 - p_t = 0 exactly where
+    the oracle's p rounds to 1, while the true power is tiny, not 0)."""
+    if k == 0:
+        return np.zeros(np.shape(base))
+    d = u * m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = np.where(base > 0, k * np.where(base > 0, base, 1.0) ** (k - 1) * m, np.inf if k < 1 else 0.0)
+    nonlinear = d ** k / u
+    return np.minimum(first, nonlinear) if k < 1 else first + k * nonlinear
+
+
 def _selected(a, b):
     """1 where a takes part in max(a, b) (half of it at a tie: bounded by 1), else 0."""
     return (a >= b).astype(np.float64)
@@ -139,8 +152,7 @@ def _focal(a, e, u):
     x, t = np.asarray(a["x"], dtype=np.float64), np.asarray(a["targets"], dtype=np.float64)
     alpha, gamma = float(a.get("alpha", 0.25)), float(a.get("gamma", 2.0))
     n = max(x.size, 1)
-    p = 1 / (1 + np.exp(-x))
-    q = 1 - p
+    p, q = 1 / (1 + np.exp(-x)), 1 / (1 + np.exp(x))    # sigmoid(x) and 1 - it, each accurate
     hard = (t == 0) | (t == 1)      # then p_t is p or 1 - p
     soft = np.log1p(np.exp(-np.abs(x)))
     ce = np.maximum(x, 0) - x * t + soft
@@ -149,21 +161,18 @@ def _focal(a, e, u):
     m_ce = np.abs(x) * (1 + np.abs(t)) + soft * (1 + np.abs(x)) + np.abs(ce)
     m_p = p * q * np.abs(x) + p                                 # what p carries
     p_t = p * t + q * (1 - t)
-    omp = 1 - p_t
+    omp = q * t + p * (1 - t)                          # the true 1 - p_t (the oracle's may be 0)
     m_omp = np.abs(2 * t - 1) * m_p + q + np.abs(omp) + np.where(hard, 0.0, 2 + 2 * np.abs(p_t))
-    live = omp > 0
-    safe = np.where(live, omp, 1.0)
-    power = lambda k: np.where(live, safe ** k, 0.0) if k < 0 else omp ** k  # noqa: E731
     modulating = omp ** gamma
-    m_mod = (gamma * power(gamma - 1) * m_omp if gamma else 0.0) + modulating
+    m_mod = _power(omp, m_omp, gamma, u) + modulating
     w = np.abs(alpha * t + (1 - alpha) * (1 - t)) if alpha >= 0 else np.ones_like(x)
     loss_el = w * ce * modulating
     m_el = w * (m_ce * modulating + ce * m_mod) + 2 * np.abs(loss_el)
     # dx = w ((p - t) M + ce dM) / n with dM = -gamma (1 - p_t)^(gamma - 1) p q (2 t - 1)
     pq, sign = p * q, np.abs(2 * t - 1)
     m_pq = pq * (2 + np.abs(x)) + p
-    dM = gamma * power(gamma - 1) * pq * sign if gamma else np.zeros_like(x)
-    m_dM = (gamma * ((gamma - 1) * power(gamma - 2) * m_omp * pq + power(gamma - 1) * m_pq) * sign
+    dM = gamma * omp ** (gamma - 1) * pq * sign if gamma else np.zeros_like(x)
+    m_dM = (gamma * (_power(omp, m_omp, gamma - 1, u) * pq + omp ** (gamma - 1) * m_pq) * sign
             if gamma else np.zeros_like(x)) + dM
     m_pt = m_p + np.abs(t) + np.abs(p - t)
     term1, term2 = np.abs(p - t) * modulating, ce * dM
