@@ -45,7 +45,7 @@ def softmax(s):
     the subtraction s - max rounds to |s - max|, and exp, the sum and the division round p itself."""
     finite = np.isfinite(s.v)
     live = finite.any(axis=-1, keepdims=True)
-    top = np.where(live, np.max(np.where(finite, s.v, -np.inf), axis=-1, keepdims=True), 0.0)
+    top = np.where(live, np.max(np.where(finite, s.v, -np.inf), axis=-1, keepdims=True, initial=-np.inf), 0.0)
     shifted = np.where(finite, s.v - top, -np.inf)
     e = np.exp(shifted)
     p = np.where(live, e / np.where(live, e.sum(axis=-1, keepdims=True), 1.0), 0.0)
@@ -210,6 +210,11 @@ def _swiglu(a, e, u):
 
 # ---- attention -----------------------------------------------------------------------------------
 
+def _default_scale(d):
+    """1 / sqrt(d); with d = 0 the scores are empty sums, exactly 0 whatever the scale."""
+    return 1 / math.sqrt(d) if d else 1.0
+
+
 def _scale(r, c):
     """r times a constant that is itself rounded (1 / sqrt(d)): one more relative rounding."""
     return r * Run(c, np.abs(np.asarray(c, dtype=np.float64)))
@@ -248,7 +253,7 @@ def _allowed(mask, is_causal, s, t):
               "the outputs as sums of products again")
 def _sdpa(a, e, u):
     q, k, v = Run(a["q"]), Run(a["k"]), Run(a["v"])
-    scale = a.get("scale") or 1 / math.sqrt(q.v.shape[-1])
+    scale = a.get("scale") or _default_scale(q.v.shape[-1])
     allowed = _allowed(a.get("mask"), a.get("is_causal", False), q.v.shape[-2], k.v.shape[-2])
     o, p = _attention(q, k, v, allowed, scale)
     out = {"out": o.m}
@@ -262,7 +267,7 @@ def _sdpa(a, e, u):
 def _kv_cache(a, e, u):
     q, k, v = Run(a["q"]), Run(a["k"]), Run(a["v"])
     t = q.v.shape[-2]
-    return {"out_t": _attention(q, k, v, np.tri(t, t, dtype=bool), 1 / math.sqrt(q.v.shape[-1]))[0].m}
+    return {"out_t": _attention(q, k, v, np.tri(t, t, dtype=bool), _default_scale(q.v.shape[-1]))[0].m}
 
 
 PARAM_KEYS = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
