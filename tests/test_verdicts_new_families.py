@@ -153,3 +153,33 @@ def test_a_multi_head_backward_is_judged_where_its_forward_runs_and_shrinks_to_s
     assert "five heads" in report.not_judged_reason
     shrunk = ROWS[name].gen(Case.parse(report.repro.rsplit("--case ", 1)[1]))
     assert shrunk.args["num_heads"] != 5
+
+
+# main's float32 input-scale tolerance before the error models: (rtol, atol * largest input)
+OLD_FLOAT32 = {"value": (2e-5, 2e-6), "grad": (1e-4, 1e-5)}
+
+
+@pytest.mark.parametrize("name,case_id,key,delta", [
+    ("softmax_forward", "float32-huge_offset", "out", 1e-3),
+    ("softmax_backward", "float32-huge_offset", "dx", 5e-3),
+    ("log_softmax_forward", "float32-huge_offset", "out", 1e-3),
+    ("cross_entropy_loss", "float32-huge_offset", "dx", 5e-3),
+    ("scaled_dot_product_attention_forward", "float32-huge_scores", "out", 3e-4),
+    ("generalized_box_iou", "float32-far_offset", "giou", 1e-2),
+    ("auroc", "float32-huge_offset", "auroc", 0.1),
+])
+def test_errors_the_input_scale_tolerance_let_through_on_the_new_rows_fail(name, case_id, key, delta):
+    """On large inputs whose outputs are not large (scores near 1e3 or 1e4, boxes near 1e4, AUROC
+    scores near 1e6), the input-scale tolerance these rows had allowed these errors."""
+    from refcheck.judge import judge
+    from refcheck.tolerances import GRADIENTS, input_scale
+    row = ROWS[name]
+    checked = check_case(Implementation(refimpl), row, Case.parse(case_id))
+    assert checked.outcome.status == "pass", checked.outcome.message
+    out = checked.run.outputs[key]
+    i = np.unravel_index(np.argmax(np.abs(out)), out.shape) if out.ndim else ()
+    rtol, atol = OLD_FLOAT32["grad" if key in GRADIENTS else "value"]
+    assert delta <= rtol * abs(float(out[i])) + atol * input_scale(checked.inputs)  # within the old bound
+    out[i] += delta
+    expected = row.expected(checked.inputs)
+    assert judge(name, checked.case, checked.inputs, checked.run, expected, row.call.keys(expected)).status == "fail"
