@@ -129,9 +129,11 @@ COCO_KEYS = ("map", "map_50", "map_75", "map_small", "map_medium", "map_large", 
              "mar_large", "map_per_class", *(f"mar_{m}" for m in (1, 2, 3, 4, 10, 100)),
              *(f"mar_{m}_per_class" for m in (4, 100)))
 OVERRIDES.update({("coco_map", key, None): (
-    Tol(rtol=0.0, atol=2e-7, scaled=False),
+    Tol(rtol=8 * U["float32"], atol=0.0, scaled=False),
     "the oracle is exact (float64), but torchmetrics, which implementations wrap, reports every number "
-    "as float32: half an ulp at 1.0 is 6e-8, and such rounding changes no reported digit") for key in COCO_KEYS})
+    "as float32: one rounding, at most 2**-24 of the value (half an ulp), which changes no reported "
+    "digit; relative, so that a small recall is held to its own rounding (an absolute 2e-7 allowed "
+    "100 times it on a recall of 0.01)") for key in COCO_KEYS})
 
 
 @dataclass(frozen=True)
