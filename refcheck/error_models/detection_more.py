@@ -114,8 +114,9 @@ def _selected(a, b):
 
 @model("generalized_box_iou_loss", keys=("loss", "dpred"),
        reason="the mean of 1 - GIoU (IoU = I / (U + eps), penalty (C - U) / (C + eps)) at its terms' "
-              "size (the pairs' errors adding in quadrature), and its gradient: dI / U - I dU / U^2 and (dC - dU) / C - (C - U) dC / C^2, each "
-              "term rounding at its size, the union's cancellation amplifying the first two")
+              "size (the pairs' errors adding in quadrature), and its gradient: dI / U - I dU / U^2 and "
+              "(dC - dU) / C - (C - U) dC / C^2, each term rounding at its size, the union's cancellation "
+              "amplifying the first two")
 def _giou_loss(a, e, u):
     t = _terms(a["pred"], a["target"], paired=True)
     p, g = t["a"], t["b"]

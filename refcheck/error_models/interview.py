@@ -93,11 +93,13 @@ def _clip_grad_norm(a, e, u):
 
 def _one_cycle_phases(kw):
     """torch's OneCycleLR phases: (end_step, start lr, end lr) and the annealing form."""
-    total = int(kw["total_steps"]) if kw.get("total_steps") is not None else int(kw["epochs"]) * int(kw["steps_per_epoch"])
+    total = (int(kw["total_steps"]) if kw.get("total_steps") is not None
+             else int(kw["epochs"]) * int(kw["steps_per_epoch"]))
     pct, initial = float(kw.get("pct_start", 0.3)), float(kw["max_lr"]) / float(kw.get("div_factor", 25.0))
     lrs = dict(initial=initial, max=float(kw["max_lr"]), min=initial / float(kw.get("final_div_factor", 1e4)))
     if kw.get("three_phase", False):
-        ends = [(pct * total - 1, "initial", "max"), (2 * pct * total - 2, "max", "initial"), (total - 1, "initial", "min")]
+        ends = [(pct * total - 1, "initial", "max"), (2 * pct * total - 2, "max", "initial"),
+                (total - 1, "initial", "min")]
     else:
         ends = [(pct * total - 1, "initial", "max"), (total - 1, "max", "min")]
     return [(end, lrs[s], lrs[f]) for end, s, f in ends], kw.get("anneal_strategy", "cos")
