@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 IMPL   ?= examples/layers_with_mistakes.py
 
-.PHONY: setup test verify bench docs clean
+.PHONY: setup test verify bench calibrate timing docs clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,14 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(ARGS)
+
+# worst error / allowed of every correct style, per function, output and dtype (thorough profile)
+calibrate: $(STAMP)
+	$(BIN)/python -m refcheck.calibration $(ARGS)
+
+# refcheck on a full module, idle and while another CPU-bound process runs
+timing: $(STAMP)
+	$(BIN)/python benchmarks/verify_timing.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -2,7 +2,8 @@
 
 Written the way a student would, independently of refimpl: affine, ReLU forward, the SVM loss
 and the naive conv forward are right; the others each hide one well-known mistake. The verifier
-should name each of them in its hint.
+should name each of them in its hint; the ReLU backward's ``x >= 0`` is a convention it accepts
+with a warning.
 """
 import numpy as np
 
@@ -29,7 +30,7 @@ def relu_forward(x):
 
 def relu_backward(dout, cache):
     x = cache
-    dx = dout * (x >= 0)  # mistake: passes the gradient at exactly 0
+    dx = dout * (x >= 0)  # passes the gradient at exactly 0: a warning (any value in [0, 1] is a subgradient)
     return dx
 
 

@@ -10,24 +10,15 @@ A case id reads ``<dtype>-<token>[-<size>=<value>...][-simple]``, for example ``
 Values are drawn in float64 and rounded to the case's dtype, so the float32 and float64 cases of
 one token hold the same numbers.
 """
-import os
 import re
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .profiles import PROFILE_ENV, PROFILES, seeds_for  # noqa: F401 (re-exported)
+
 DTYPES = ("float64", "float32")
-PROFILES = {"quick": 20, "thorough": 100}
-PROFILE_ENV = "REFCHECK_PROFILE"
-
-
-def seeds_for(profile=None):
-    """Randomized cases per dtype for a profile name (default: $REFCHECK_PROFILE or 'quick')."""
-    name = profile or os.environ.get(PROFILE_ENV) or "quick"
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
-    return PROFILES[name]
 
 
 @dataclass(frozen=True)
@@ -80,14 +71,17 @@ class Inputs:
     douts: dict                 # upstream gradients for the backward call, by contract name
     sizes: dict                 # the sizes the case was built from
     extreme: bool = False       # extreme inputs: non-finite results there only warn
+    note: str = None            # what is special about this case, for failure reports
 
 
 class Context:
-    """What a generator function sees: its sizes as attributes, the edge name, and value helpers."""
+    """What a generator function sees: its sizes as attributes, the edge name, and value helpers.
+    A generator may set ``extreme`` (non-finite results only warn) and ``note`` (a sentence on
+    what the case holds, shown when it fails)."""
 
     def __init__(self, rng, dtype, sizes, edge, simple):
         self.rng, self.dtype, self.sizes, self.edge, self.simple = rng, np.dtype(dtype), sizes, edge, simple
-        self.extreme = False
+        self.extreme, self.note = False, None
 
     def __getattr__(self, name):
         try:
@@ -111,10 +105,16 @@ class Context:
 
     grad = randn  # upstream gradients: random, never all ones
 
-    def uniform(self, low, high, *shape):
+    def uniform(self, low, high, *shape, cast=True):
+        """Uniform values in [low, high], in the case's dtype (``cast=False``: float64, to combine
+        before casting). Simple cases draw the whole numbers in the range, or its ends when it
+        holds none."""
         if self.simple:
-            return self.cast(self.rng.integers(int(np.ceil(low)), int(np.floor(high)) + 1, size=shape))
-        return self.cast(self.rng.uniform(low, high, size=shape))
+            whole = np.arange(np.ceil(low), np.floor(high) + 1)
+            values = self.rng.choice(whole if whole.size else np.array([low, high], dtype=np.float64), size=shape)
+        else:
+            values = self.rng.uniform(low, high, size=shape)
+        return self.cast(values) if cast else np.asarray(values, dtype=np.float64)
 
     def nonzero(self, *shape):
         """Values bounded away from zero (|v| >= 0.25), e.g. where a zero would hide a dropped unit."""
@@ -156,7 +156,7 @@ class Gen:
             sizes[k] = value
         ctx = Context(rng, case.dtype, sizes, case.token if is_edge else None, case.simple)
         args, douts = self.fn(ctx)
-        return Inputs(args, douts, sizes, ctx.extreme)
+        return Inputs(args, douts, sizes, ctx.extreme, ctx.note)
 
     def variant(self, **sizes):
         """The same generator (same name, so the same random streams) with some size ranges

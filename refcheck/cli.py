@@ -3,15 +3,18 @@
 Exit status: 0 when every function found passes, 1 when any fails or errors, 2 for a usage or
 import problem.
 """
-import argparse
-import json
-import multiprocessing
-import sys
-import time
-from concurrent.futures import ProcessPoolExecutor
+from .parallel import pin_threads
 
-from .cases import PROFILES, Case, seeds_for
-from .parallel import pin_worker_threads
+pin_threads()  # before NumPy and torch start their thread pools: see refcheck.parallel
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import multiprocessing  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+
+from .cases import PROFILES, Case, seeds_for  # noqa: E402
 
 STATUS_LABEL = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "missing": "missing"}
 
@@ -83,15 +86,18 @@ def _check_in_worker(job):
 
 def table_row(r):
     worst = "" if r.status in ("missing", "error") or not r.cases else f"{r.worst:9.3g}"
-    hint = r.hint or ("; ".join(r.warnings) and f"warning: {'; '.join(r.warnings)}")
-    return f"{r.name:28} {STATUS_LABEL[r.status]:8} {r.cases:5} {worst:>9}  {hint or ''}"
+    notes = [r.hint or ("; ".join(r.warnings) and f"warning: {'; '.join(r.warnings)}")]
+    if r.not_judged and r.cases:
+        notes.append(f"not judged on {r.not_judged} cases: {r.not_judged_reason}")
+    return f"{r.name:28} {STATUS_LABEL[r.status]:8} {r.cases:5} {worst:>9}  {'; '.join(n for n in notes if n)}"
 
 
 def to_json(path, reports):
     summary = {s: sum(r.status == s for r in reports) for s in ("pass", "fail", "error", "missing")}
     functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
                           "message": r.message, "repro": r.repro, "hint": r.hint,
-                          "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4)}
+                          "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4),
+                          "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason}
                  for r in reports}
     return {"implementation": path, "functions": functions, "summary": summary}
 
@@ -152,9 +158,10 @@ def _run(args, impl, names, seeds):
             print(table_row(report), flush=True)
 
     if args.workers > 1:
-        # spawned workers with one thread each: forked ones inherit the parent's thread pools and
-        # oversubscribe the cores (measured: -n 2 took 2.2x as long as -n 1 that way)
-        pin_worker_threads()
+        # spawned workers with one thread each (they inherit this process's pinned environment):
+        # forked ones inherit the parent's thread pools and oversubscribe the cores (measured: -n 2
+        # took 2.2x as long as -n 1 that way)
+        pin_threads()
         with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_worker,
                                  initargs=(args.path, args.timeout, args.isolate, args.memory)) as pool:

@@ -24,8 +24,11 @@ Verdicts on a user's implementation: `fail` when an output, gradient or state di
 oracle beyond tolerance (or is NaN/inf where the oracle is finite on ordinary inputs); `error`
 when it raises, returns the wrong structure or shape, or hangs; `pass` with a warning for float64
 outputs from float32 inputs, an array argument modified in place, non-finite results only on
-extreme inputs, or an update rule that updates `w` in place and returns it (`--strict` fails
-them). A backward is judged on its own forward's cache.
+extreme inputs, an update rule that updates `w` in place and returns it, a `relu_backward` that
+passes the gradient where x is exactly 0, Adam with the paper's placement of epsilon, or
+distances that are not exactly 0 for identical rows (`--strict` fails them). A backward is
+judged on its own forward's cache, on the cases where that forward runs (the others are
+reported as not judged). Tolerances: every output's error model is in `refcheck/tolerances.py`.
 """
 
 
@@ -40,13 +43,16 @@ def _oracle_doc(row):
 
 
 def _overrides(name):
-    """The function's tolerance overrides, the keys that share one (tolerance, reason) together."""
+    """The function's error model (refcheck.tolerances.MODELS) and tolerance overrides, with reasons;
+    the keys that share one (tolerance, reason) together."""
     shared = {}
     for (fn, key, _), (tol, reason) in tolerances.OVERRIDES.items():
         if fn == name:
             shared.setdefault((str(tol), reason), []).append(f"`{key}`")
     notes = [f"{', '.join(keys)}: {tol} ({reason})" for (tol, reason), keys in shared.items()]
-    return ("; tolerance " + "; ".join(notes)) if notes else ""
+    model = tolerances.MODELS.get(name)
+    text = f"; error model of {', '.join(f'`{k}`' for k in model.keys)}: {model.reason}" if model else ""
+    return text + (("; tolerance " + "; ".join(notes)) if notes else "")
 
 
 def _module_notes(rows, shown):

@@ -174,6 +174,8 @@ def case_report(name, checked, impl_label, hint=None):
     lines += ["  " + line for line in checked.outcome.message.splitlines()]
     if checked.inputs is not None:
         lines.append(f"  inputs: {describe_inputs(checked.inputs)}")
+        if checked.inputs.note:
+            lines.append(f"  case: {checked.inputs.note}")
     if hint:
         lines.append(f"  hint: {hint}")
     lines.append(f"  repro: {repro_command(impl_label, name, checked.case)}")
@@ -185,7 +187,7 @@ class Report:
     """A function's verdict (the JSON fields of `refcheck --json`)."""
     name: str
     status: str                     # pass | fail | error | missing
-    cases: int = 0
+    cases: int = 0                  # cases judged
     failed: int = 0
     message: str = ""
     repro: str = ""
@@ -193,12 +195,46 @@ class Report:
     warnings: list = field(default_factory=list)
     worst: float = 0.0              # largest error / allowed among compared elements
     seconds: float = 0.0
+    not_judged: int = 0             # a backward's cases on which its own forward raised
+    not_judged_reason: str = ""     # the forward's error on the first of them
+
+
+def _forward_row(row):
+    """The registry row of a backward's forward (it runs the forward alone on the same inputs),
+    or None for a row that is not a backward of a registered forward."""
+    forward = getattr(row.call, "forward", None)
+    name = getattr(forward, "name", None)
+    return ROWS.get(name) if name else None
+
+
+def _forward_refuses(impl, forward, checked):
+    """The forward's own error message when it raises on this case (so the backward's error there
+    is the forward's, not the backward's), else None."""
+    if forward is None or checked.outcome.status != "error" or checked.outcome.fatal or checked.inputs is None:
+        return None
+    run = impl.execute(forward, checked.inputs, checked.case)
+    return str(run) if isinstance(run, str) and not isinstance(run, Fatal) else None
+
+
+def _signature(outcome):
+    """What makes two failures the same: status, the output that failed, and how (non-finite or
+    wrong values, a violation; for an error, its kind or exception type)."""
+    kind = outcome.kind
+    if kind is None and outcome.status == "error":
+        kind = outcome.message.split(":", 1)[0] if ":" in outcome.message else outcome.message
+    return outcome.status, outcome.key, kind
 
 
 def shrink(impl, row, checked, budget=150):
-    """A smaller case that still fails the same way: each size pushed towards the bottom of its
-    range, then values made simple (small integers). At most ``budget`` cases are tried."""
-    best, status, tried = checked, checked.outcome.status, 0
+    """A smaller case that fails the same way (same status, same output, same kind; for a backward,
+    never a case on which its forward raises): each size pushed towards the bottom of its range,
+    then values made simple (small integers). At most ``budget`` cases are tried."""
+    best, signature, tried = checked, _signature(checked.outcome), 0
+    forward = _forward_row(row)
+
+    def same(trial):
+        return _signature(trial.outcome) == signature and _forward_refuses(impl, forward, trial) is None
+
     improved = True
     while improved and tried < budget:
         improved = False
@@ -213,12 +249,12 @@ def shrink(impl, row, checked, budget=150):
                     trial = check_case(impl, row, best.case.with_({key: value}))
                 except Invalid:
                     continue
-                if trial.outcome.status == status:
+                if same(trial):
                     best, improved = trial, True
                     break
     if not best.case.simple and tried < budget:
         trial = check_case(impl, row, best.case.with_(simple=True))
-        if trial.outcome.status == status:
+        if same(trial):
             best = trial
     return _without_noop_overrides(row, best)
 
@@ -260,8 +296,11 @@ def _without_noop_overrides(row, checked):
 
 
 def check_function(impl, name, cases, strict=False, minimize=True):
-    """Check ``name`` on every case and summarize: the first failure, shrunk, with a hint and repro."""
+    """Check ``name`` on every case and summarize: the first failure, shrunk, with a hint and repro.
+    A backward is judged on the cases where its own forward runs; the others are counted as not
+    judged (they count against the forward), and with none left the backward is an error."""
     row = ROWS[name]
+    forward = _forward_row(row)
     start = time.perf_counter()
     report = Report(name, "pass")
     failures, compared = [], 0
@@ -270,6 +309,12 @@ def check_function(impl, name, cases, strict=False, minimize=True):
         outcome = checked.outcome
         if outcome.status == "missing":
             return Report(name, "missing", message=outcome.message)
+        refused = _forward_refuses(impl, forward, checked)
+        if refused is not None:
+            report.not_judged += 1
+            if not report.not_judged_reason:
+                report.not_judged_reason = f"{forward.name} raised on case {case.id}: {refused}"
+            continue
         report.cases += 1
         compared += outcome.compared
         for w in outcome.warnings:
@@ -292,6 +337,10 @@ def check_function(impl, name, cases, strict=False, minimize=True):
             report.hint = hints.find(row, first, also=found)
         report.message = case_report(name, first, impl.label, report.hint)
         report.repro = repro_command(impl.label, name, first.case)
+    elif report.cases == 0 and report.not_judged:
+        report.status = "error"
+        report.message = (f"{name} was not judged on any case: its forward raised on every one "
+                          f"({report.not_judged_reason})")
     elif compared == 0:
         report.status, report.message = "error", f"{name}: no value comparison ran"
     elif strict and report.warnings:

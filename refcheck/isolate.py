@@ -201,8 +201,10 @@ class IsolatedImplementation:
                 return Fatal(f"{row.name} did not return within {self.timeout:g} s (the worker was stopped)")
             return Fatal(f"{row.name} crashed the worker process: it {message}")
         except (BrokenPipeError, ConnectionError):
+            # the worker died while this process was writing to it: read how it ended, then clean up
+            how = _how_it_ended(self.process)
             self.close()
-            return Fatal(f"{row.name} crashed the worker process: it {_how_it_ended(self.process)}")
+            return Fatal(f"{row.name} crashed the worker process: it {how}")
         if "error" in header:
             return str(header["error"])
         return Run(outputs=arrays, untyped=set(header.get("untyped", [])),

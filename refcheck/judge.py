@@ -1,19 +1,19 @@
 """Comparison of an implementation's outputs with the oracle's, element by element.
 
-Runs on plain arrays only (never on user objects). An expected entry is either an array or a
-function of all the actual outputs returning ``(actual_view, expected_view)``: that is how an
-oracle judges what depends on the implementation's own choices (dropout's mask, which tied
-maximum takes a pooling gradient, the order of equal NMS scores). A view may return a third
-element, the scale for the tolerance (see refcheck.tolerances) when the inputs' largest magnitude
-is not the yardstick (an optimizer's parameters and its state in units of the gradients).
+Runs on plain arrays only (never on user objects). An expected entry is an array, a function of
+all the actual outputs returning ``(actual_view, expected_view)`` (how an oracle judges what
+depends on the implementation's own choices: dropout's mask, which tied maximum takes a pooling
+gradient, the order of equal NMS scores), or a ``Lenient`` pair of those (a convention accepted
+with a warning). How far apart actual and expected may be is ``refcheck.tolerances``'s.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from torch_oracle.views import Mismatch
+from torch_oracle.views import Lenient, Mismatch
 
 from . import tolerances
+from .tolerances import Tier, input_scale  # noqa: F401 (input_scale: part of this module's API)
 
 
 @dataclass
@@ -25,17 +25,8 @@ class Outcome:
     warnings: list = field(default_factory=list)
     key: str = None                  # the output that failed
     fatal: bool = False              # hung or crashed: the function's other cases are not run
-
-
-def input_scale(inputs):
-    """Largest magnitude among the floating inputs, at least 1 (see tolerances)."""
-    scale = 1.0
-    for value in list(inputs.args.values()) + list(inputs.douts.values()):
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
-            finite = value[np.isfinite(value)]
-            if finite.size:
-                scale = max(scale, float(np.abs(finite).max()))
-    return scale
+    kind: str = None                 # how it failed: "non-finite", "value", "shape", "violation", ...
+    ratios: dict = field(default_factory=dict)  # output -> its worst |diff| / allowed
 
 
 def _fmt(x):
@@ -46,8 +37,18 @@ def _index(key, shape, flat):
     return key if not shape else f"{key}[{', '.join(map(str, np.unravel_index(flat, shape)))}]"
 
 
-def compare(key, actual, expected, tol, scale, extreme=False):
-    """Returns (status, message, worst ratio, warnings) for one output."""
+def _magnitude_for(magnitude, shape):
+    """The magnitude broadcast to the output's shape (its largest value if it cannot be)."""
+    m = np.asarray(magnitude, dtype=np.float64)
+    try:
+        return np.broadcast_to(m, shape)
+    except ValueError:
+        return np.full(shape, float(m.max()) if m.size else 0.0)
+
+
+def compare(key, actual, expected, tol, magnitude, extreme=False):
+    """Returns (status, message, worst ratio, warnings) for one output; ``magnitude`` is a scalar
+    or an array of the output's shape (see refcheck.tolerances)."""
     actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
         return "error", f"{key} has shape {actual.shape}, expected {expected.shape}", np.inf, []
@@ -66,9 +67,11 @@ def compare(key, actual, expected, tol, scale, extreme=False):
     nonfinite = ~np.isfinite(a) & np.isfinite(e)
     if extreme and nonfinite.any():
         warnings.append(f"{key} is non-finite on extreme inputs")
-    allowed = tol.allowed(np.abs(np.where(np.isfinite(e), e, 0)), scale)
+    m = _magnitude_for(magnitude, e.shape)
+    allowed = tol.allowed(np.abs(np.where(np.isfinite(e), e, 0)), m)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        ratio = np.abs(a - e) / allowed
+        diff = np.abs(a - e)
+        ratio = np.where(diff == 0, 0.0, diff / allowed)
     ratio = np.where(both_nan | same_inf | (extreme & nonfinite), 0.0, np.nan_to_num(ratio, nan=np.inf))
     if ratio.size == 0:
         return "pass", "", 0.0, warnings
@@ -78,53 +81,87 @@ def compare(key, actual, expected, tol, scale, extreme=False):
         return "pass", "", worst, warnings
     n_bad = int((ratio > 1).sum())
     what = "is non-finite where the oracle is finite" if nonfinite.flat[i] else "differs from the oracle"
+    scale = f", magnitude {m.flat[i]:.3g}" if tol.scaled else ""
     message = (f"{key} {what}: worst element {_index(key, e.shape, i)}: actual {_fmt(a.flat[i])}, "
                f"expected {_fmt(e.flat[i])}, |diff| {abs(a.flat[i] - e.flat[i]):.3g} > allowed "
-               f"{allowed.flat[i]:.3g} ({tol}{f', scale {scale:.3g}' if tol.scaled else ''}); {n_bad} of {ratio.size} elements "
-               f"beyond tolerance")
+               f"{allowed.flat[i]:.3g} ({tol}{scale}); {n_bad} of {ratio.size} elements beyond tolerance")
     return "fail", message, worst, warnings
 
 
-def views(key, want, outputs, scale):
-    """``(actual, expected, scale)`` for one expected entry: an array compared with the output of
-    the same name, or a view of all the outputs (see the module docstring). Raises KeyError for a
-    missing output and Mismatch from a view."""
+def views(key, want, outputs):
+    """``(actual, expected)`` for one expected entry: an array compared with the output of the same
+    name, or a view of all the outputs (see the module docstring). Raises KeyError for a missing
+    output and Mismatch from a view."""
     with np.errstate(all="ignore"):
         view = want(outputs) if callable(want) else (outputs[key], want)
-    return view if len(view) == 3 else (*view, scale)
+    if len(view) != 2:
+        raise ValueError(f"the view of {key} returned {len(view)} values; a view returns (actual, expected) "
+                         f"and the error model lives in refcheck.tolerances")
+    return view
+
+
+def _judge_key(key, entry, outputs, tol, magnitude, extreme):
+    """(status, message, worst, warnings, floating) of one output (floating: the expected view is
+    a floating array), trying a Lenient entry's alternative and a Tier's lenient bound when the
+    strict comparison fails."""
+    primary, alternative = (entry.primary, entry.alternative) if isinstance(entry, Lenient) else (entry, None)
+    strict = magnitude.strict if isinstance(magnitude, Tier) else magnitude
+    got, want = views(key, primary, outputs)
+    floating = np.asarray(want).dtype.kind == "f"
+    result = compare(key, got, want, tol, strict, extreme)
+    other = None
+    if alternative is not None:
+        try:
+            other = compare(key, *views(key, alternative, outputs), tol, strict, extreme)
+        except Mismatch:
+            other = None
+    if result[0] != "fail":
+        # the worst ratio is against the nearer accepted convention: rounding, not the convention
+        worst = min(result[2], other[2]) if other is not None and other[0] == "pass" else result[2]
+        return result[0], result[1], worst, result[3], floating
+    if isinstance(magnitude, Tier):
+        lenient = compare(key, got, want, tol, magnitude.lenient, extreme)
+        if lenient[0] == "pass":
+            return "pass", "", lenient[2], lenient[3] + [magnitude.warning], floating
+    if other is not None and other[0] == "pass":
+        return "pass", "", other[2], other[3] + [entry.warning], floating
+    return (*result, floating)
 
 
 def judge(function, case, inputs, run, expected, keys):
     """The outcome of one case: ``run`` from calls, ``expected`` from the oracle, ``keys`` compared."""
-    scale = input_scale(inputs)
+    bounds = tolerances.Bounds(function, case.dtype, inputs, expected)
     outcome = Outcome("pass", warnings=list(run.warnings))
     failures = []
     for key in keys:
+        entry = expected[key]
         try:
-            got, want, key_scale = views(key, expected[key], run.outputs, scale)
+            tol, magnitude = bounds(key)
+            status, message, worst, warnings, floating = _judge_key(
+                key, entry, run.outputs, tol, magnitude, inputs.extreme)
         except KeyError as exc:
             return Outcome("error", f"the implementation did not produce {exc.args[0]}",
-                           warnings=outcome.warnings)
+                           warnings=outcome.warnings, kind="missing output")
         except Mismatch as exc:
-            failures.append((key, f"{key}: {exc}"))
+            failures.append((key, f"{key}: {exc}", "mismatch"))
             outcome.worst, outcome.compared = np.inf, outcome.compared + 1
+            outcome.ratios[key] = np.inf
             continue
         raw = run.outputs.get(key)
         if (case.dtype == "float32" and raw is not None and raw.dtype == np.float64
-                and key not in run.untyped and np.asarray(want).dtype.kind == "f"):
+                and key not in run.untyped and floating):
             outcome.warnings.append(f"{key} is float64 for float32 inputs")
-        status, message, worst, warnings = compare(
-            key, got, want, tolerances.lookup(function, key, case.dtype), key_scale, inputs.extreme)
         outcome.compared += 1
-        outcome.warnings += warnings
+        outcome.warnings += [w for w in warnings if w not in outcome.warnings]
         outcome.worst = max(outcome.worst, worst)
+        outcome.ratios[key] = worst
         if status == "error":
-            outcome.status, outcome.message, outcome.key = status, message, key
+            outcome.status, outcome.message, outcome.key, outcome.kind = status, message, key, "shape"
             return outcome
         if status == "fail":
-            failures.append((key, message))
-    failures += [(None, v) for v in run.violations]
+            failures.append((key, message, "non-finite" if "is non-finite where" in message else "value"))
+    failures += [(None, v, "violation") for v in run.violations]
     if failures:
-        outcome.status, outcome.key = "fail", failures[0][0]
-        outcome.message = "\n".join(m for _, m in failures)
+        outcome.status, outcome.key, outcome.kind = "fail", failures[0][0], failures[0][2]
+        outcome.message = "\n".join(m for _, m, _ in failures)
     return outcome

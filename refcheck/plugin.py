@@ -1,13 +1,16 @@
 """pytest plugin (entry point ``refcheck``): ``pytest --impl PATH`` runs the engine's checks as tests
-against that module, so ``-n auto``, ``-k``, ``-x`` and JUnit XML work as usual."""
+against that module, so ``-n auto``, ``-k``, ``-x`` and JUnit XML work as usual.
+
+Nothing here imports NumPy at import time: with ``--impl``, the session is pinned to one
+BLAS/OpenMP thread (refcheck.parallel) before anything starts a thread pool."""
 import os
 import warnings
 
 import pytest
 
-from .cases import PROFILES
 from .loader import ImportProblem
-from .parallel import pin_worker_threads
+from .parallel import pin_threads
+from .profiles import PROFILES
 
 
 
@@ -29,10 +32,17 @@ def pytest_addoption(parser):
                     help="how many randomized cases per function and dtype (default: $REFCHECK_PROFILE or quick)")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    # before the conftest files and the tests import NumPy or torch (see refcheck.parallel)
+    if any(a == "--impl" or a.startswith("--impl=") for a in args):
+        pin_threads()
+
+
 def pytest_configure(config):
     # xdist workers inherit the environment (see refcheck.parallel)
     if getattr(config.option, "numprocesses", None) or os.environ.get("PYTEST_XDIST_WORKER"):
-        pin_worker_threads(override=False)
+        pin_threads(override=False)
     if config.getoption("impl") and config.args_source != pytest.Config.ArgsSource.ARGS:
         from . import checks
         config.args[:] = [checks.__file__]
@@ -57,6 +67,10 @@ class PytestChecker:
             self.fatal[name] = f"hung or crashed on case {case.id} ({outcome.message})"
         if outcome.status == "missing":
             pytest.skip(f"{name} is not defined in {self.impl.label}")
+        forward = engine._forward_row(ROWS[name])
+        refused = engine._forward_refuses(self.impl, forward, checked)
+        if refused is not None:  # the forward's failure, counted in the forward's own tests
+            pytest.skip(f"{name} is not judged on case {case.id}: {forward.name} raised ({refused})")
         if outcome.status == "pass" and outcome.compared == 0:
             outcome.status, outcome.message = "error", "no value comparison ran"
         if outcome.status == "pass" and outcome.warnings and self.strict:

@@ -29,8 +29,9 @@ def _plus_l2(W, reg, loss, dW):
 def softmax_loss_naive(W, X, y, reg):
     """Softmax (cross-entropy) loss of scores X @ W with explicit loops over samples and classes.
 
-    W: (D, C), X: (N, D), y: (N,) in [0, C). Returns (loss, dW): mean cross-entropy + reg * sum(W**2).
-    torch: ``F.cross_entropy(X @ W, y) + reg * (W * W).sum()``.
+    W: (D, C), X: (N, D), y: (N,) in [0, C). Returns (loss, dW): mean cross-entropy + reg * sum(W**2),
+    each row's loss taken as log-sum-exp of its shifted scores minus the correct one (finite when
+    the correct class scores far below the others). torch: ``F.cross_entropy(X @ W, y) + reg * (W * W).sum()``.
     """
     W, X, y = _classifier_args(W, X, y, reg)
     n, num_classes = X.shape[0], W.shape[1]
@@ -38,11 +39,12 @@ def softmax_loss_naive(W, X, y, reg):
     dW = np.zeros_like(W)
     for i in range(n):
         scores = X[i] @ W
-        scores = scores - scores.max()
-        probs = np.exp(scores) / np.exp(scores).sum()
-        loss -= np.log(probs[y[i]])
+        shifted = scores - scores.max()
+        exp = np.exp(shifted)
+        total = exp.sum()
+        loss += np.log(total) - shifted[y[i]]  # log-sum-exp: finite even where probs[y] underflows
         for k in range(num_classes):
-            dW[:, k] += (probs[k] - (k == y[i])) * X[i]
+            dW[:, k] += (exp[k] / total - (k == y[i])) * X[i]
     return _plus_l2(W, reg, loss / n, dW / n)
 
 

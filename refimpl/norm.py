@@ -43,6 +43,10 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         "bn_param['running_mean']", bn_param.get("running_mean", np.zeros(d, x.dtype)), d)
     running_var = _param_vector(
         "bn_param['running_var']", bn_param.get("running_var", np.zeros(d, x.dtype)), d)
+    # float16 state is read in float32, as float16 inputs are computed: std = sqrt(var + eps) and
+    # momentum * running must not round to float16 on the way
+    running_mean, running_var = (r.astype(np.float32) if r.dtype == np.float16 else r
+                                 for r in (running_mean, running_var))
 
     if mode == "train":
         if n == 0:

@@ -54,7 +54,7 @@ def test_refcheck_names_the_three_mistakes_of_the_attention_example(tmp_path):
 
 
 def test_a_torch_implementation_of_another_style_passes_every_attention_function():
-    module = load(os.path.join(ROOT, "tests", "fixtures", "attention_torch_style.py"))
+    module = load(os.path.join(ROOT, "refcheck", "calibration", "styles", "torch_attention.py"))
     for name in NAMES:
         report = check(module, name)
         assert report.status == "pass", report.message

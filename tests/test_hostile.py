@@ -9,6 +9,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from refcheck import cli
+from refcheck.cases import Case, seeds_for
+from refcheck.engine import Fatal
+from refcheck.isolate import IsolatedImplementation
+from refcheck.registry import ROWS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOSTILE = os.path.join("tests", "fixtures", "hostile")
@@ -86,7 +90,7 @@ def test_pytest_plugin_isolates_too(tmp_path):
     # the checker runs a crashing function once, then fails its other cases at once
     messages = [cases[n].find("failure").get("message") for n in cases if "compute_distances" in n]
     ran = [m for m in messages if "is not run again" not in m]
-    assert len(messages) == 46 and len(ran) == 1
+    assert len(messages) == len(ROWS["compute_distances"].gen.cases(seeds_for())) and len(ran) == 1
     assert all("crashed the worker process: it was killed by signal SIGSEGV" in m for m in ran)
 
 
@@ -113,3 +117,31 @@ def test_output_printed_at_import_does_not_reach_the_report(isolate):
     assert "hello from" not in result.stdout + result.stderr
     assert "file descriptor" not in result.stdout + result.stderr
     assert "affine_forward               pass" in result.stdout
+
+
+class _DiesMidWrite:
+    """The worker's connection, killing the worker just as a request is written to it."""
+
+    def __init__(self, impl):
+        self.impl, self.conn = impl, impl.conn
+
+    def send(self, request):
+        self.impl.process.kill()
+        self.impl.process.join(5)
+        self.conn.send(request)
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+def test_a_worker_that_dies_while_a_request_is_written_is_a_crash_and_the_next_call_restarts():
+    impl = IsolatedImplementation(os.path.join(ROOT, HOSTILE, "broken.py"), timeout=10)
+    try:
+        row, case = ROWS["sgd"], Case("float64", "seed1")
+        impl.conn = _DiesMidWrite(impl)
+        run = impl.execute(row, row.gen(case), case)
+        assert isinstance(run, Fatal) and "crashed the worker process: it was killed by signal SIGKILL" in run
+        again = impl.execute(row, row.gen(case), case)  # a new worker
+        assert not isinstance(again, str) and "next_w" in again.outputs
+    finally:
+        impl.close()

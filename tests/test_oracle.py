@@ -9,9 +9,10 @@ import refimpl
 from refcheck.cases import Case
 from refcheck.engine import Implementation, check_case
 from refcheck import tolerances
-from refcheck.judge import input_scale, judge
+from refcheck.judge import judge
 from refcheck.registry import ROWS
 from refcheck.tolerances import FD_STEP, FINITE_DIFFERENCES, GRADIENTS
+from torch_oracle.views import primary
 
 def small_case(row, token="seed1"):
     """Every size one step above the bottom of its range."""
@@ -44,7 +45,7 @@ def oracle_gradients(row, inputs, expected):
         if name not in expected:
             continue
         try:
-            grads[path] = (name, resolved(expected[name], name, a.shape))
+            grads[path] = (name, resolved(primary(expected[name]), name, a.shape))
         except KeyError:  # a view of the implementation's own mask (dropout): not autograd
             continue
     return grads
@@ -61,8 +62,9 @@ def objective(row, inputs):
     def f(args):
         expected = row.expected(type(inputs)(args, inputs.douts, inputs.sizes))
         if not inputs.douts:
-            return float(resolved(expected["loss"], "loss", ()))
-        return sum(float(np.sum(resolved(expected[d[1:]], d[1:], g.shape) * g)) for d, g in inputs.douts.items())
+            return float(resolved(primary(expected["loss"]), "loss", ()))
+        return sum(float(np.sum(resolved(primary(expected[d[1:]]), d[1:], g.shape) * g))
+                   for d, g in inputs.douts.items())
     return f
 
 
@@ -100,8 +102,11 @@ def test_comparison_catches_a_tiny_perturbation(name, key, dtype):
     out = run.outputs[key]  # judged directly or through a view of it
     i = np.unravel_index(np.argmax(np.abs(out)), out.shape) if out.ndim else ()
     if out.dtype.kind == "f":  # twenty times what the tolerance allows there: tiny, and beyond it
-        tol = tolerances.lookup(name, key, dtype)
-        out[i] += 20 * tol.allowed(abs(float(out[i])), input_scale(checked.inputs))
+        tol, magnitude = tolerances.Bounds(name, dtype, checked.inputs, expected)(key)
+        if isinstance(magnitude, tolerances.Tier):
+            magnitude = magnitude.lenient
+        m = np.broadcast_to(np.asarray(magnitude, dtype=np.float64), out.shape)[i] if out.shape else magnitude
+        out[i] += 20 * tol.allowed(abs(float(out[i])), float(np.max(m)))
     else:
         out[i] += 1
     outcome = judge(name, case, checked.inputs, run, expected, row.call.keys(expected))

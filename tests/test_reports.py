@@ -30,7 +30,7 @@ def test_report_names_output_index_values_tolerance_case_and_repro():
     case = Case.parse(case_id)
     assert case.seed is not None or case.token in ROWS["affine_backward"].gen.edges
     assert re.search(r"db differs from the oracle: worst element db\[\d+\]: actual \S+, expected \S+, "
-                     r"\|diff\| \S+ > allowed \S+ \(rtol \S+, atol \S+, scale \S+\)", report.message)
+                     r"\|diff\| \S+ > allowed \S+ \(rtol \S+, atol \S+, magnitude \S+\)", report.message)
     # the bias is off only when N > 2: the smallest failing case has exactly 3 samples
     assert re.search(r"inputs: x \(3, [\d, ]+\) float\d\d = \[\[.*\]\], w \(\d+, \d+\) float\d\d", report.message)
     assert report.repro.endswith(f"{FIXTURE} --only affine_backward --case {case_id}")

@@ -7,7 +7,9 @@ likely mistake, its ``hint``.
 
 A mutant's ``fn`` replaces its target in a copy of refimpl. ``matches(inputs, outputs)``, when
 given, decides the hint instead of a comparison: for mistakes whose output depends on randomness
-the user's cannot share (dropout's mask).
+the user's cannot share (dropout's mask). A mutant of ``level="warn"`` is a convention the
+contract accepts with a warning (ReLU's gradient of 1 at exactly 0): the verifier must pass it
+with that warning (its ``hint``), and fail it under ``--strict``.
 """
 import importlib
 import importlib.util
@@ -23,17 +25,18 @@ class Mutant:
     hint: str
     fn: object
     matches: object = None
+    level: str = "fail"     # "warn": passes with the warning ``hint`` (fails under --strict)
 
 
 MUTANTS = {}
 
 
-def mutant(target, hint, matches=None):
+def mutant(target, hint, matches=None, level="fail"):
     """Register the decorated function as a wrong ``target``; the function's name names the mutant."""
     def register(fn):
         if fn.__name__ in MUTANTS:
             raise ValueError(f"two mutants are named {fn.__name__}")
-        MUTANTS[fn.__name__] = Mutant(fn.__name__, target, hint, fn, matches)
+        MUTANTS[fn.__name__] = Mutant(fn.__name__, target, hint, fn, matches, level)
         return fn
     return register
 
@@ -45,5 +48,5 @@ def all_mutants():
     return list(MUTANTS.values())
 
 
-def by_target(target):
-    return [m for m in all_mutants() if m.target == target]
+def by_target(target, level="fail"):
+    return [m for m in all_mutants() if m.target == target and m.level == level]

@@ -93,3 +93,16 @@ def temporal_softmax_loss_ignores_mask(x, y, mask):
 def temporal_affine_backward_db_mean(dout, cache):
     dx, dw, db = refimpl.temporal_affine_backward(dout, cache)
     return dx, dw, db / (dout.shape[0] * dout.shape[1])
+
+
+@mutant("temporal_softmax_loss", "The maximum subtracted is the whole array's (x.max()), not each step's: "
+                                 "steps whose scores sit at different levels underflow to 0 / 0 (use "
+                                 "x.max(axis=-1, keepdims=True)).")
+def temporal_softmax_loss_global_max(x, y, mask):
+    n, t, v = x.shape
+    flat, words, keep = x.reshape(-1, v), y.reshape(-1), mask.reshape(-1)
+    probs = np.exp(flat - flat.max())
+    probs /= probs.sum(axis=1, keepdims=True)
+    loss = -(keep * np.log(probs[np.arange(n * t), words])).sum() / n
+    probs[np.arange(n * t), words] -= 1
+    return x.dtype.type(loss), (probs * keep[:, None] / n).reshape(x.shape)

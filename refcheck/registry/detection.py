@@ -35,7 +35,7 @@ def clustered_boxes(c, n, clusters):
 def box_pairs(c):
     """real=1 draws real-valued corners (IoU values only; no threshold involved)."""
     if c.real:
-        b1, b2 = (c.rng.uniform(0, 50, (n, 4)) for n in (c.N, c.M))
+        b1, b2 = (c.uniform(0, 50, n, 4, cast=False) for n in (c.N, c.M))
         b1[:, 2:] += b1[:, :2]
         b2[:, 2:] += b2[:, :2]
     else:

@@ -25,20 +25,36 @@ def relu(c):
     return dict(x=x), dict(dout=c.grad(*shape))
 
 
+ROW_OFFSETS_NOTE = ("the rows' scores sit at different levels (row i near 400 * k_i, k_i from 0 to 3), each "
+                    "row ordinary on its own: subtracting the whole array's maximum instead of each row's "
+                    "underflows the lower rows to 0 / 0")
+
+
+def row_levels(c, n):
+    """k_i in 0..3 per row, the first row at 0 and the last at 3 (when there are two rows)."""
+    k = c.rng.integers(0, 4, n)
+    k[0], k[-1] = 0, 3
+    c.note = ROW_OFFSETS_NOTE
+    return k
+
+
 @generator(N=(1, 8), C=(2, 10), edges={
     "one_sample": {"N": 1}, "two_classes": {"C": 2}, "label_ends": {},
-    "huge_offset": {}, "huge_scores": {}, "far_below": {}, "kinks": {}})
+    "huge_offset": {}, "row_offsets": {"N": 4}, "huge_scores": {}, "far_below": {}, "kinks": {}})
 def scores(c):
-    """Class scores; the edges hold labels at both ends, a common offset of 1e3 (ordinary: a
-    softmax without max-subtraction overflows), spreads of 1e4 and a correct class 800 below the
-    row maximum (extreme: only log-sum-exp stays finite), and integer scores where hinge margins
-    are exactly 0."""
+    """Class scores; the edges hold labels at both ends, a common offset of 1e3 and rows at
+    different offsets (ordinary: a softmax without max-subtraction overflows on the first, one
+    that subtracts the array's maximum instead of each row's underflows on the second), spreads of
+    1e4 and a correct class 800 below the row maximum (extreme: only log-sum-exp stays finite),
+    and integer scores where hinge margins are exactly 0."""
     x = c.raw(c.N, c.C)
     y = c.labels(c.N, c.C)
     if c.edge == "label_ends":
         y = np.where(np.arange(c.N) % 2, c.C - 1, 0)
     elif c.edge == "huge_offset":
         x += 1e3
+    elif c.edge == "row_offsets":
+        x += 400.0 * row_levels(c, c.N)[:, None]
     elif c.edge == "huge_scores":
         x, c.extreme = 1e4 * x, True
     elif c.edge == "far_below":
@@ -66,9 +82,9 @@ def batchnorm_params(c, channels):
     """bn_param for the sizes test, custom and fresh (see batchnorm)."""
     bn_param = {"mode": "test" if c.test else "train"}
     if c.custom:
-        bn_param.update(eps=float(c.rng.choice([1e-3, 1e-2, 0.5])), momentum=float(c.rng.uniform(0.1, 0.99)))
+        bn_param.update(eps=float(c.rng.choice([1e-3, 1e-2, 0.5])), momentum=float(c.uniform(0.1, 0.99, cast=False)))
     if not c.fresh:
-        bn_param.update(running_mean=c.randn(channels), running_var=c.cast(c.rng.uniform(0.5, 2, channels)))
+        bn_param.update(running_mean=c.randn(channels), running_var=c.uniform(0.5, 2, channels))
     return bn_param
 
 

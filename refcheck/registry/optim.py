@@ -34,7 +34,7 @@ def optim_gen(rule):
         config = None
         if c.custom:
             config = {k: float(np.exp(c.rng.uniform(*np.log(HYPER[k])))) if k in ("learning_rate", "epsilon")
-                      else float(c.rng.uniform(*HYPER[k])) for k in KEYS[rule]}
+                      else float(c.uniform(*HYPER[k], cast=False)) for k in KEYS[rule]}
         elif c.partial:
             config = {"learning_rate": 10.0 ** -int(c.rng.integers(1, 4))}
         schedule = None

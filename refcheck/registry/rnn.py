@@ -3,6 +3,7 @@ import numpy as np
 
 from ..cases import generator
 from . import backward, forward
+from .layers import row_levels
 
 
 def _weights(c, gates):
@@ -57,15 +58,29 @@ def temporal(c):
 
 
 @generator(N=(1, 4), T=(1, 5), V=(2, 8), edges={"all_masked": {}, "none_masked": {}, "huge_offset": {},
-                                                "one_sample": {"N": 1}})
+                                                "row_offsets": {"N": 2, "T": 3}, "huge_scores": {},
+                                                "far_below": {}, "one_sample": {"N": 1}})
 def captions(c):
-    x = c.raw(c.N, c.T, c.V) + (1e3 if c.edge == "huge_offset" else 0)
+    """Scores of each word at each step; as softmax_loss's edges: a common offset of 1e3 and steps
+    at different offsets (ordinary), spreads of 1e4 and the correct word 800 below the others
+    (extreme)."""
+    x = c.raw(c.N, c.T, c.V)
     mask = c.rng.random((c.N, c.T)) < 0.7
+    y = c.rng.integers(0, c.V, (c.N, c.T))
     if c.edge == "all_masked":
         mask[:] = False
     elif c.edge == "none_masked":
         mask[:] = True
-    return dict(x=c.cast(x), y=c.rng.integers(0, c.V, (c.N, c.T)), mask=mask), {}
+    elif c.edge == "huge_offset":
+        x += 1e3
+    elif c.edge == "row_offsets":
+        x += 400.0 * row_levels(c, c.N * c.T).reshape(c.N, c.T, 1)
+    elif c.edge == "huge_scores":
+        x, c.extreme = 1e4 * x, True
+    elif c.edge == "far_below":
+        np.put_along_axis(x, y[..., None], np.take_along_axis(x, y[..., None], axis=2) - 800, axis=2)
+        c.extreme = True
+    return dict(x=c.cast(x), y=y, mask=mask), {}
 
 
 ROWS = [
