@@ -11,6 +11,10 @@ from .detection import average_precision, box_iou, mean_average_precision, nms, 
 from .fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast
 from .layers import (affine_backward, affine_forward, dropout_backward, dropout_forward,
                      relu_backward, relu_forward, softmax_loss, svm_loss)
+from .layer_utils import (affine_bn_relu_backward, affine_bn_relu_forward, affine_relu_backward,
+                          affine_relu_forward, conv_bn_relu_backward, conv_bn_relu_forward,
+                          conv_bn_relu_pool_backward, conv_bn_relu_pool_forward, conv_relu_backward,
+                          conv_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward)
 from .norm import (batchnorm_backward, batchnorm_backward_alt, batchnorm_forward, layernorm_backward,
                    layernorm_forward, spatial_batchnorm_backward, spatial_batchnorm_forward,
                    spatial_groupnorm_backward, spatial_groupnorm_forward)
@@ -36,4 +40,7 @@ __all__ = [
     "temporal_affine_backward", "temporal_softmax_loss",
     "sgd", "sgd_momentum", "sgd_nesterov", "rmsprop", "adagrad", "adam", "adamw",
     "box_iou", "nms", "py_cpu_nms", "average_precision", "mean_average_precision",
+    "affine_relu_forward", "affine_relu_backward", "affine_bn_relu_forward", "affine_bn_relu_backward",
+    "conv_relu_forward", "conv_relu_backward", "conv_relu_pool_forward", "conv_relu_pool_backward",
+    "conv_bn_relu_forward", "conv_bn_relu_backward", "conv_bn_relu_pool_forward", "conv_bn_relu_pool_backward",
 ]
