@@ -50,7 +50,7 @@ def find(row, checked, also=None):
             if hint and hint not in found:
                 found.append(hint)
         if not found:
-            found = [h for h in (_wrong_forward(row, checked), _float32_rounding(row, checked)) if h][:1]
+            found = [h for h in (_float32_rounding(row, checked), _wrong_forward(row, checked)) if h][:1]
     return " Or: ".join(found) if found else None
 
 

@@ -111,7 +111,10 @@ def _worker_main(conn, target, memory_mb, options=None):
         except Malformed as exc:
             conn.send_bytes(_encode({"error": str(exc)}, {}))
             continue
-        except MemoryError as exc:
+        except (MemoryError, RuntimeError) as exc:
+            if not isinstance(exc, MemoryError) and "can't allocate memory" not in str(exc):  # torch's allocator
+                conn.send_bytes(_encode({"error": engine.describe_exception(exc, module_file(module))}, {}))
+                continue
             conn.send_bytes(_encode({"error": f"{name} ran out of memory (over the {memory_mb} MB limit): "
                                               f"{engine.describe_exception(exc, module_file(module))}"}, {}))
             continue
