@@ -16,10 +16,48 @@
   (``A5/single_stage_detector.py``, later ``A4/one_stage_detector.py``; torchvision's box
   widths, no "+1" convention). Its attention assignment is not mapped yet.
 """
+import inspect
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from .autograd import Module
-from .courses import Bind, Course, _static_forward
+
+
+@dataclass(frozen=True)
+class Bind:
+    """One contract function in a course or a name map. ``call``: the user's call, a signature
+    in contract names (arguments left out are not passed; arguments the contract lacks come from
+    ``convert``); ``convert(args) -> args``: the case's contract arguments in the course's
+    conventions (a new dict; the oracle keeps the originals); ``module``: an nn.Module target
+    (refcheck.autograd.Module) whose method ``call`` names."""
+    call: str
+    convert: object = None
+    module: Module = None
+
+
+@dataclass(frozen=True)
+class Course:
+    """A course's mapping. ``binds``: contract name -> Bind (or just the call); ``arrays``: "torch"
+    when the course's students write tensors (None: detected from the module); ``detect(module,
+    names) -> reason or None``; ``hints``: mutant name -> that hint in the course's terms;
+    ``conventions``: (where, what is converted) for the docs."""
+    name: str
+    title: str
+    binds: dict = field(default_factory=dict)
+    arrays: str = None
+    detect: object = None
+    hints: dict = field(default_factory=dict)
+    conventions: tuple = ()
+
+    def bind(self, name):
+        b = self.binds.get(name)
+        return Bind(b) if isinstance(b, str) else b
+
+
+def _static_forward(module, name):
+    cls = getattr(module, name, None)
+    return inspect.isclass(cls) and isinstance(inspect.getattr_static(cls, "forward", None), staticmethod)
 
 # ---- cs231n-2025 ----------------------------------------------------------------------------
 

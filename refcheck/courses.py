@@ -17,47 +17,15 @@ given). The plan is plain data (``spec()``): under isolation the worker resolves
 judging process rebuilds the same calls from the spec without importing the module.
 """
 import copy
-import inspect
 import os
 import re
-from dataclasses import dataclass, field
 
 from . import tensors
-from .autograd import Autograd, Module
+from .autograd import Autograd, Module  # noqa: F401 (Module: a course's nn.Module target)
 from .calls import Backward, Forward, Signature
+from .course_data import COURSES, Bind, Course  # noqa: F401 (the courses' data)
 
 DEFAULT = "cs231n"
-
-
-@dataclass(frozen=True)
-class Bind:
-    """One contract function in a course or a name map. ``call``: the user's call, a signature
-    in contract names (arguments left out are not passed; arguments the contract lacks come from
-    ``convert``); ``convert(args) -> args``: the case's contract arguments in the course's
-    conventions (a new dict; the oracle keeps the originals); ``module``: an nn.Module target
-    (refcheck.autograd.Module) whose method ``call`` names."""
-    call: str
-    convert: object = None
-    module: Module = None
-
-
-@dataclass(frozen=True)
-class Course:
-    """A course's mapping. ``binds``: contract name -> Bind (or just the call); ``arrays``: "torch"
-    when the course's students write tensors (None: detected from the module); ``detect(module,
-    names) -> reason or None``; ``hints``: mutant name -> that hint in the course's terms;
-    ``conventions``: (where, what is converted) for the docs."""
-    name: str
-    title: str
-    binds: dict = field(default_factory=dict)
-    arrays: str = None
-    detect: object = None
-    hints: dict = field(default_factory=dict)
-    conventions: tuple = ()
-
-    def bind(self, name):
-        b = self.binds.get(name)
-        return Bind(b) if isinstance(b, str) else b
 
 
 def resolve(obj, path):
@@ -165,21 +133,26 @@ def _rebind(call, sig, forward=None):
 
 class Bound:
     """A call in a course's terms: its inputs converted, then the call; the Run remembers the
-    course (for hints in the course's words)."""
+    course (for hints in the course's words). A signature that takes a ``device`` the case does
+    not hold is given the device the tensors are on (CS231n 2025's ``device='cuda'`` defaults)."""
 
-    def __init__(self, call, convert, course):
-        self.call, self.convert, self.course = call, convert, course
+    def __init__(self, call, convert, course, device=None):
+        self.call, self.convert, self.course, self.device = call, convert, course, device
         for attr in ("name", "needs", "compares", "returns", "signature", "forward"):
             if hasattr(call, attr):
                 setattr(self, attr, getattr(call, attr))
+        sig = getattr(call, "signature", None)
+        self.wants_device = isinstance(sig, Signature) and "device" in (sig.args or ()) + tuple(sig.kwargs)
 
     def keys(self, expected):
         return self.call.keys(expected)
 
     def __call__(self, get, inputs):
-        if self.convert:
+        if self.convert or self.wants_device:
             inputs = copy.copy(inputs)
-            inputs.args = self.convert(copy.deepcopy(inputs.args))
+            inputs.args = self.convert(copy.deepcopy(inputs.args)) if self.convert else dict(inputs.args)
+            if self.wants_device:
+                inputs.args.setdefault("device", str(self.device or "cpu"))
         run = self.call(get, inputs)
         run.course = self.course
         return run
@@ -261,31 +234,31 @@ class Plan:
         forward = getattr(contract, "forward", None)
         forward_bind = self.bind(forward.name) if isinstance(forward, Forward) else None
         if bind is None and forward_bind is None:
-            return contract if self.course.name == DEFAULT and not self.map else Bound(contract, None, self.course.name)
+            if self.course.name == DEFAULT and not self.map:
+                return contract
+            return Bound(contract, None, self.course.name, self.device)
         if isinstance(contract, Backward):
             fsig = _complete(Signature.parse(forward_bind.call), forward.signature) if forward_bind else forward.signature
             convert = forward_bind.convert if forward_bind else None
             if forward_bind and (forward_bind.module or "cache" not in fsig.returns):
                 if bind is not None:
                     raise ValueError(f"{row.name} is bound to {bind.call}, but its forward {fsig} returns no cache")
-                return Bound(self._autograd(row, forward_bind, fsig), convert, self.course.name)
+                return Bound(self._autograd(row, forward_bind, fsig), convert, self.course.name, self.device)
             fcall = _rebind(forward, fsig) if forward_bind else forward
             sig = _complete(Signature.parse(bind.call), contract.signature) if bind else contract.signature
-            return Bound(_rebind(contract, sig, fcall), convert or (bind.convert if bind else None), self.course.name)
+            return Bound(_rebind(contract, sig, fcall), convert or (bind.convert if bind else None), self.course.name,
+                         self.device)
+        if bind is None:  # a call of another kind that names a forward: left as the contract's
+            return Bound(contract, None, self.course.name, self.device)
         sig = _complete(Signature.parse(bind.call), contract_signature(contract))
         # results the contract's function returns and the user's does not (a loss's dx): autograd
         missing = [r for r in contract_signature(contract).returns if r != "cache" and r not in sig.returns]
         if bind.module is not None or (missing and isinstance(contract, Forward)):
-            return Bound(self._autograd(row, bind, sig), bind.convert, self.course.name)
-        return Bound(_rebind(contract, sig), bind.convert, self.course.name)
+            return Bound(self._autograd(row, bind, sig), bind.convert, self.course.name, self.device)
+        return Bound(_rebind(contract, sig), bind.convert, self.course.name, self.device)
 
 
 # ---- resolving a module ---------------------------------------------------------------------
-
-def _static_forward(module, name):
-    cls = getattr(module, name, None)
-    return inspect.isclass(cls) and isinstance(inspect.getattr_static(cls, "forward", None), staticmethod)
-
 
 def detect_course(module):
     """(course name, reason) from the names the module defines."""
@@ -366,6 +339,3 @@ def _returns_tensors(module, course, entries):
     return False
 
 
-# ---- the courses ----------------------------------------------------------------------------
-
-from .course_data import COURSES  # noqa: E402  (the data needs Bind and Course above)

@@ -87,9 +87,10 @@ def _float32_rounding(row, checked):
                        if k in checked.run.outputs):
         return None
     if all(_compares(row, checked, k, expected[k], checked.run.outputs, "float32") for k in keys):
-        return ("The results are right only to float32 precision on float64 inputs: a tensor created without "
-                "dtype= (torch.zeros(...), torch.rand(...), a mask divided by a float) is float32, torch's "
-                "default; create it with dtype=x.dtype (or torch.zeros_like(x)).")
+        return ("The results are right only to float32 precision on float64 inputs: part of the computation "
+                "runs in float32 (in torch, a tensor created without dtype=, such as torch.zeros(...), "
+                "torch.rand(...) or a bool mask divided by a float, is float32 by default; in NumPy, an "
+                "astype(np.float32) or a float32 buffer); keep the inputs' dtype (dtype=x.dtype, zeros_like).")
     return None
 
 

@@ -140,7 +140,8 @@ def test_isolated_torch_module_gets_the_same_verdicts(tmp_path):
     runs = {}
     for mode in ([], ["--isolate"]):
         out = tmp_path / f"{len(mode)}.json"
-        cli.main([BROKEN_GRAPHS, "--json", str(out), "--only", "rnn_step_backward,lstm_backward,rnn_forward"] + mode)
+        cli.main([BROKEN_GRAPHS, "--json", str(out), "--seeds", "5", "--only", "rnn_step_backward,lstm_backward,rnn_forward"]
+                 + mode)
         runs[len(mode)] = {k: {f: v for f, v in r.items() if f != "seconds"}
                            for k, r in json.loads(out.read_text())["functions"].items()}
     assert runs[0] == runs[1]
@@ -153,3 +154,13 @@ def test_torch_is_imported_only_for_torch_modules():
             "print(i.plan.arrays_name, 'torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.stdout.split() == ["numpy", "False"], done.stderr[-2000:]
+
+
+def test_a_signature_taking_a_device_gets_the_tensors_device(tmp_path):
+    """CS231n 2025's simclr_loss_vectorized(..., device='cuda') builds its mask on `device`: a
+    signature that names a device the case does not hold is given the tensors' own."""
+    module = tmp_path / "answers.py"
+    module.write_text("import torch\n\ndef dist(X, Y, device='cuda'):\n"
+                      "    return torch.cdist(X, Y.to(device), compute_mode='donot_use_mm_for_euclid_dist')\n")
+    checked = Implementation(load(str(module)), options={"name_map": {"dist": "compute_distances(X, Y, *, device)"}})
+    assert report(checked, "compute_distances").status == "pass"
