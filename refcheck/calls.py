@@ -29,6 +29,7 @@ class Run:
     warnings: list = field(default_factory=list)    # hazards that do not change results
     violations: list = field(default_factory=list)  # contract breaches that fail the case
     course: str = None                              # the course whose call ran (its hints' words)
+    note: str = None                                # how the course's call got its inputs, for reports
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,16 @@ class Bound:
                 inputs.args.setdefault("device", str(self.device or "cpu"))
         run = self.call(get, inputs)
         run.course = self.course
+        if self.convert:
+            run.note = self._note(inputs.args)
         return run
+
+    def _note(self, args):
+        """``called with dropout_param {mode: 'train', p: 0.75}``: the converted arguments."""
+        from .engine import describe_inputs
+        from .cases import Inputs
+        return (f"called as {self.call.signature.name} with the course's conventions: "
+                f"{describe_inputs(Inputs(dict(args), {}, {}))}")
 
 
 class Plan:

@@ -186,6 +186,8 @@ def case_report(name, checked, impl_label, hint=None):
     lines += ["  " + line for line in checked.outcome.message.splitlines()]
     if checked.inputs is not None:
         lines.append(f"  inputs: {describe_inputs(checked.inputs)}")
+    if getattr(checked.run, "note", None):  # a course's call, given the inputs in its conventions
+        lines.append(f"  {checked.run.note}")
     if hint:
         lines.append(f"  hint: {hint}")
     lines.append(f"  repro: {repro_command(impl_label, name, checked.case)}")

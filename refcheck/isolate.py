@@ -122,7 +122,8 @@ def _worker_main(conn, target, memory_mb, options=None):
             conn.send_bytes(_encode({"error": engine.describe_exception(exc, module_file(module))}, {}))
             continue
         conn.send_bytes(_encode({"untyped": sorted(run.untyped), "warnings": run.warnings,
-                                 "violations": run.violations, "course": run.course}, run.outputs))
+                                 "violations": run.violations, "course": run.course, "note": run.note},
+                                run.outputs))
 
 
 def module_file(module):
@@ -227,11 +228,11 @@ class IsolatedImplementation:
             return Fatal(f"{row.name} crashed the worker process: it {_how_it_ended(self.process)}")
         if "error" in header:
             return str(header["error"])
-        course = header.get("course")
+        course, note = header.get("course"), header.get("note")
         return Run(outputs=arrays, untyped=set(header.get("untyped", [])),
                    warnings=[str(w) for w in header.get("warnings", [])],
                    violations=[str(v) for v in header.get("violations", [])],
-                   course=str(course) if course is not None else None)
+                   course=str(course) if course is not None else None, note=str(note) if note is not None else None)
 
     def close(self):
         if self.process is not None:
