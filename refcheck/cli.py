@@ -53,10 +53,13 @@ def parse_args(argv):
 
 def plan_options(path, course=None, maps=None, arrays=None, device=None):
     """The options that steer how the module is called (refcheck.courses.resolve_plan), with the
-    [tool.refcheck] table of the pyproject.toml nearest to it."""
-    from .courses import parse_map, pyproject_settings
-    return {"course": course, "name_map": parse_map(maps), "arrays": arrays, "device": device,
-            "settings": pyproject_settings(path if path.endswith(".py") or "/" in path else ".")}
+    [tool.refcheck] table of the pyproject.toml nearest to it; a bad map, course or device is a
+    ValueError here, before the module is imported."""
+    from .courses import check_options, parse_map, pyproject_settings
+    options = {"course": course, "name_map": parse_map(maps), "arrays": arrays, "device": device,
+               "settings": pyproject_settings(path if path.endswith(".py") or "/" in path else ".")}
+    check_options(**options)
+    return options
 
 
 class Usage(Exception):

@@ -279,6 +279,19 @@ def detect_course(module):
     return DEFAULT, None
 
 
+def check_options(course=None, name_map=None, arrays=None, device=None, settings=None):
+    """Raise ValueError for options no module can satisfy (an unknown course, a map entry naming
+    no contract function, a device torch does not see)."""
+    from .registry import ROWS
+    settings = settings or {}
+    course = course or settings.get("course")
+    if course is not None and course not in COURSES:
+        raise ValueError(f"unknown course {course!r}; the courses are: {', '.join(COURSES)}")
+    map_binds({**(settings.get("map") or {}), **(name_map or {})}, ROWS)
+    if device and str(device) != "cpu":
+        tensors.TorchArrays(device)
+
+
 def resolve_plan(module, course=None, name_map=None, arrays=None, device=None, user_file=None, settings=None):
     """The plan for a loaded module: course and arrays detected unless given (the pyproject
     settings, ``[tool.refcheck]``, come between the two)."""

@@ -14,7 +14,7 @@ from refcheck import cli, courses
 from refcheck.calls import Backward, Signature
 from refcheck.cases import Case
 from refcheck.course_data import COURSES
-from refcheck.engine import Implementation
+from refcheck.engine import Implementation, check_function
 from refcheck.loader import load
 from refcheck.registry import ROWS
 
@@ -54,6 +54,12 @@ def run_cli(tmp_path, path, *args):
     return code, json.loads(out.read_text())
 
 
+def verdicts_of(path, names, seeds=5, **options):
+    """The engine's reports, in this process (the CLI around it is tested once, below)."""
+    impl = Implementation(load(os.path.join(ROOT, path)), path, options=options)
+    return impl, {n: check_function(impl, n, ROWS[n].gen.cases(seeds)) for n in names}
+
+
 # Five randomized cases per dtype plus every edge case: the rows themselves are proven on refimpl
 # by the whole profile; here the course's calls are. convolutional_networks.py star-imports
 # fully_connected_networks.py, whose functions the other fixture's test checks.
@@ -62,18 +68,14 @@ ALSO_CHECKED = {"eecs498/convolutional_networks.py": FC}
 
 
 @pytest.mark.parametrize("fixture", list(CORRECT))
-def test_a_course_file_written_correctly_passes_every_function_it_defines(tmp_path, fixture, capsys):
+def test_a_course_file_written_correctly_passes_every_function_it_defines(fixture):
     course, names = CORRECT[fixture]
-    path = os.path.join(FIXTURES, fixture)
-    impl = Implementation(load(os.path.join(ROOT, path)))
+    impl, reports = verdicts_of(os.path.join(FIXTURES, fixture),
+                                [n for n in names if n not in ALSO_CHECKED.get(fixture, ())])
     assert impl.plan.course.name == course
     assert sorted(n for n, row in ROWS.items() if impl.defines(impl.call_for(row).needs[-1])) == sorted(names)
-    only = [n for n in names if n not in ALSO_CHECKED.get(fixture, ())]
-    code, verdicts = run_cli(tmp_path, path, *SEEDS, "--only", ",".join(only))
-    assert {n: f["status"] for n, f in verdicts["functions"].items()} == {n: "pass" for n in only}, \
-        {n: f["message"] for n, f in verdicts["functions"].items() if f["status"] != "pass"}
-    assert code == 0
-    assert f"course {course} (" in capsys.readouterr().err
+    assert {n: r.status for n, r in reports.items()} == {n: "pass" for n in reports}, \
+        {n: r.message for n, r in reports.items() if r.status != "pass"}
 
 
 EECS_EXAMPLE = {  # examples/eecs498_fully_connected.py: function -> (status, a phrase of its hint)
@@ -111,14 +113,17 @@ INTERVIEW = {  # examples/interview/answers.py, mapped by examples/interview/pyp
     (os.path.join(FIXTURES, "cs231n_2025", "rnn_layers_mistakes.py"), RNN_2025_MISTAKES),
     ("examples/interview/answers.py", INTERVIEW),
 ], ids=["eecs498-example", "eecs498-mistakes", "cs231n-2025-mistakes", "interview-example"])
-def test_each_classic_mistake_is_caught_with_its_hint(tmp_path, path, expected):
-    code, verdicts = run_cli(tmp_path, path, *SEEDS, "--only", ",".join(expected))
-    assert code == 1
+def test_each_classic_mistake_is_caught_with_its_hint(path, expected):
+    _, reports = verdicts_of(path, list(expected), settings=options_for(path))
     for name, (status, hint) in expected.items():
-        got = verdicts["functions"][name]
-        assert got["status"] == status, (name, got["message"])
+        got = reports[name]
+        assert got.status == status, (name, got.message)
         if hint:
-            assert got["hint"] and hint in got["hint"], (name, got["hint"], got["message"])
+            assert got.hint and hint in got.hint, (name, got.hint, got.message)
+
+
+def options_for(path):
+    return cli.plan_options(os.path.join(ROOT, path))["settings"]
 
 
 def test_course_is_detected_from_names_and_overridden(tmp_path, capsys):
@@ -134,9 +139,10 @@ def test_course_is_detected_from_names_and_overridden(tmp_path, capsys):
     assert courses.detect_course(load(str(plain)))[0] == "eecs498"
     # --course overrides: as plain CS231n names, the EECS classes are not what the contract calls
     code, verdicts = run_cli(tmp_path, os.path.join(FIXTURES, "eecs498", "fully_connected_networks.py"),
-                             "--course", "cs231n", "--only", "affine_forward,sgd")
+                             "--course", "cs231n", "--seeds", "2", "--only", "affine_forward,sgd")
     assert verdicts["functions"]["affine_forward"]["status"] == "missing"
     assert verdicts["functions"]["sgd"]["status"] == "pass"
+    assert "course cs231n (" in capsys.readouterr().err  # the report says which course it used
     assert cli.main([str(plain), "--course", "no-such-course"]) == 2
     assert "unknown course 'no-such-course'" in capsys.readouterr().err
 
@@ -147,11 +153,11 @@ def test_name_maps_on_the_command_line_and_in_pytest(tmp_path, capsys):
              "--map", "pairwise_distances=compute_distances"]
     bare = tmp_path / "answers.py"  # the same file away from its pyproject.toml: nothing maps it
     bare.write_text(open(os.path.join(ROOT, answers)).read())
-    mapped = "--only", "softmax_loss,compute_distances,lstm_step_forward,lstm_step_backward"
-    code, verdicts = run_cli(tmp_path, str(bare), *mapped)
-    assert {f["status"] for f in verdicts["functions"].values()} == {"missing"}
-    code, verdicts = run_cli(tmp_path, str(bare), *flags, *SEEDS, *mapped)
-    assert {n: f["status"] for n, f in verdicts["functions"].items() if f["status"] != "missing"} == {
+    mapped = ["softmax_loss", "compute_distances", "lstm_step_forward", "lstm_step_backward"]
+    _, reports = verdicts_of(str(bare), mapped)
+    assert {r.status for r in reports.values()} == {"missing"}
+    code, verdicts = run_cli(tmp_path, str(bare), *flags, *SEEDS, "--only", ",".join(mapped))
+    assert {n: f["status"] for n, f in verdicts["functions"].items()} == {
         "softmax_loss": "pass", "compute_distances": "pass", "lstm_step_forward": "fail", "lstm_step_backward": "fail"}
     assert cli.main([str(bare), "--map", "cross_entropy=no_such_function"]) == 2
     assert "no_such_function is not a contract function" in capsys.readouterr().err
@@ -182,11 +188,12 @@ def test_pyproject_sets_the_course_and_the_map(tmp_path):
     module.write_text("import torch\n\ndef my_affine(x, w, b):\n    return x.reshape(x.shape[0], -1) @ w + b\n")
     plan = Implementation(load(str(module)), options=cli.plan_options(str(module))).plan
     assert plan.course.name == "cs231n-2025" and plan.name_map == {"my_affine": "affine_forward"}
-    code, verdicts = run_cli(tmp_path, str(module), "--only", "affine_forward,affine_backward")
+    settings = cli.plan_options(str(module))["settings"]
+    _, reports = verdicts_of(str(module), ["affine_forward"], settings=settings)
     # the map's spec takes the contract's results (out, cache); the file returns out alone
-    assert verdicts["functions"]["affine_forward"]["status"] == "error"
+    assert reports["affine_forward"].status == "error"
     (tmp_path / "pyproject.toml").write_text('[tool.refcheck.map]\nmy_affine = "affine_forward -> out"\n')
-    code, verdicts = run_cli(tmp_path, str(module), "--only", "affine_forward,affine_backward")
+    code, verdicts = run_cli(tmp_path, str(module), *SEEDS, "--only", "affine_forward,affine_backward")
     assert code == 0 and {f["status"] for f in verdicts["functions"].values()} == {"pass"}
 
 
@@ -218,9 +225,10 @@ def test_module_targets_report_what_they_cannot_set(tmp_path):
             def forward(self, x, h0):
                 return x
     """))
-    code, verdicts = run_cli(tmp_path, str(module), "--only", "word_embedding_forward,lstm_forward")
-    assert "WordEmbedding.W_embed has shape (" in verdicts["functions"]["word_embedding_forward"]["message"]
-    assert "LSTM has parameters the case cannot set: scale" in verdicts["functions"]["lstm_forward"]["message"]
+    _, reports = verdicts_of(str(module), ["word_embedding_forward", "lstm_forward"])
+    assert reports["word_embedding_forward"].status == "error"
+    assert "WordEmbedding.W_embed has shape (" in reports["word_embedding_forward"].message
+    assert "LSTM has parameters the case cannot set: scale" in reports["lstm_forward"].message
 
 
 def test_the_course_data_names_contract_functions_and_their_arguments():
