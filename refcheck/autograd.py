@@ -122,6 +122,7 @@ class Autograd:
             raise ValueError(f"{row_name}: {', '.join(unknown)} cannot come from autograd through "
                              f"{signature} (no argument of that name)")
         self.wrt = wrt
+        self.user_file = None  # set by the plan: the file broken-graph messages point into
 
     def keys(self, expected):
         return [k for k in expected if k in self.compares or "['" in k]
@@ -132,7 +133,7 @@ class Autograd:
         if self.module is None:
             return _raw(get(self.name)), {}
         torch = self.arrays.torch
-        cls_name, _, method = self.name.partition(".")
+        method = self.name.partition(".")[2]
         cls = _raw(get(self.module.cls))
         init_args, init_kwargs = self.module.init(inputs.args)
         net = cls(*init_args, **init_kwargs)
@@ -159,17 +160,18 @@ class Autograd:
                 raise Malformed(f"{self.module.cls}.{path} has shape {tuple(known[path].shape)}, expected "
                                 f"{tuple(value.shape)} (from the case's {contract_name})")
             params[path] = value
-        bound = getattr(net, method) if method and method != "forward" else None
+        getattr(net, method or "forward")  # an AttributeError names a missing method
 
         def call(*args, **kwargs):
-            if bound is None:
+            if not method or method == "forward":
                 return torch.func.functional_call(net, params, args, kwargs)
             holder = _method_module(torch)(net, method)
             return torch.func.functional_call(holder, {f"net.{k}": v for k, v in params.items()}, args, kwargs)
         return call, leaves
 
     def _forward(self, get, inputs, grad):
-        """Run the forward on tensors; returns (results, leaves, argument arrays, sent, state)."""
+        """Run the forward on tensors: (its results by name, the leaves to differentiate by contract
+        name, the argument arrays it was given, the (array, tensor) pairs sent)."""
         arrays = self.arrays
         args = copy.deepcopy(inputs.args)
         sent, tensors, leaves = [], {}, {}
@@ -195,10 +197,7 @@ class Autograd:
         arrays.copy_back(sent)
         return unpack(result, list(self.signature.returns), self.name), leaves, args, sent
 
-    user_file = None  # set by the plan: where broken-graph messages point
-
     def __call__(self, get, inputs):
-        torch = self.arrays.torch
         run = Run()
         grad = bool(self.grads)
         before = snapshot(inputs.args)

@@ -339,7 +339,7 @@ def _returns_tensors(module, course, entries):
     from .cases import Case
     from .engine import time_limit
     plan = Plan(course.name, entries, "torch")
-    for name, row in plan.rows.items():
+    for row in plan.rows.values():
         call = plan.call(row)
         if not isinstance(call, Bound) and not isinstance(call, Forward):
             continue

@@ -70,7 +70,7 @@ def _wrong_forward(row, checked):
     if not outputs:
         return None
     expected = row.expected(checked.inputs)
-    for key, value in outputs.items():
+    for key in outputs:
         if key in expected and _compares(row, checked, key, expected[key], outputs, checked.case.dtype) is False:
             return (f"The forward's {key} already differs from the oracle on this case: the gradients are "
                     f"taken on it (its own cache, or autograd through it), so fix the forward first.")

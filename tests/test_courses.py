@@ -138,8 +138,8 @@ def test_course_is_detected_from_names_and_overridden(tmp_path, capsys):
                      "        return x.reshape(x.shape[0], -1) @ w + b, (x, w)\n")
     assert courses.detect_course(load(str(plain)))[0] == "eecs498"
     # --course overrides: as plain CS231n names, the EECS classes are not what the contract calls
-    code, verdicts = run_cli(tmp_path, os.path.join(FIXTURES, "eecs498", "fully_connected_networks.py"),
-                             "--course", "cs231n", "--seeds", "2", "--only", "affine_forward,sgd")
+    _, verdicts = run_cli(tmp_path, os.path.join(FIXTURES, "eecs498", "fully_connected_networks.py"),
+                          "--course", "cs231n", "--seeds", "2", "--only", "affine_forward,sgd")
     assert verdicts["functions"]["affine_forward"]["status"] == "missing"
     assert verdicts["functions"]["sgd"]["status"] == "pass"
     assert "course cs231n (" in capsys.readouterr().err  # the report says which course it used
@@ -157,7 +157,7 @@ def test_name_maps_on_the_command_line_and_in_pytest(tmp_path, capsys):
     _, reports = verdicts_of(str(bare), mapped)
     assert {r.status for r in reports.values()} == {"missing"}
     code, verdicts = run_cli(tmp_path, str(bare), *flags, *SEEDS, "--only", ",".join(mapped))
-    assert {n: f["status"] for n, f in verdicts["functions"].items()} == {
+    assert code == 1 and {n: f["status"] for n, f in verdicts["functions"].items()} == {
         "softmax_loss": "pass", "compute_distances": "pass", "lstm_step_forward": "fail", "lstm_step_backward": "fail"}
     assert cli.main([str(bare), "--map", "cross_entropy=no_such_function"]) == 2
     assert "no_such_function is not a contract function" in capsys.readouterr().err

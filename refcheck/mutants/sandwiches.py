@@ -11,7 +11,7 @@ from . import mutant
 @mutant("affine_relu_backward", "The ReLU's mask is not applied on the way back: the gradient flows where the "
                                 "affine output was negative.")
 def affine_relu_backward_no_mask(dout, cache):
-    fc_cache, relu_cache = cache
+    fc_cache, _ = cache
     return refimpl.affine_backward(dout, fc_cache)
 
 
