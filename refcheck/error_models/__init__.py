@@ -6,8 +6,8 @@ docs/API.md shows it. ``fn(args, expected, u)``: the case's arguments (and upstr
 name, the oracle's arrays by key, the dtype's unit roundoff.
 
 This module holds the models of the CS231n functions and the detection utilities; the families
-added later have a module each (``attention``, ``detection_more``, ``interview``), imported at
-the end."""
+added later have a module each (``attention``, ``detection_more``, ``interview``, ``sandwiches``),
+imported at the end."""
 import numpy as np
 
 from ..tolerances import Tier, model
@@ -544,4 +544,4 @@ model("lstm_forward", "lstm_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db
       reason="running error analysis of the LSTM recurrence, forward and back through time")(_sequence_model(True))
 
 
-from . import attention, detection_more, interview  # noqa: E402,F401 (their models register too)
+from . import attention, detection_more, interview, sandwiches  # noqa: E402,F401 (their models register too)

@@ -13,7 +13,7 @@ def affine_bn(c):
     """affine's inputs plus batch normalization's gamma, beta (M,) and bn_param (see batchnorm),
     with w drawn so that the normalization's input varies over the batch (see spread_weights)."""
     x = c.randn(c.N, *[c.d1, c.d2, c.d3][:c.K])
-    x2 = x.reshape(c.N, -1).astype(np.float64)
+    x2 = x.reshape(c.N, int(np.prod(x.shape[1:]))).astype(np.float64)  # not -1: N may be 0
     w = spread_weights(c, (x2.shape[1], c.M), lambda w: x2 @ w, axes=(0,))
     return (dict(x=x, w=w, b=c.randn(c.M), gamma=c.randn(c.M), beta=c.randn(c.M), bn_param=sandwich_bn_params(c, c.M)),
             dict(dout=c.grad(c.N, c.M)))
