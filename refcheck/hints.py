@@ -14,7 +14,7 @@ import numpy as np
 import refimpl
 
 from . import mutants
-from .judge import compare, views
+from .judge import _judge_key, compare, views
 from . import tolerances
 
 
@@ -57,13 +57,15 @@ def find(row, checked, also=None):
     return " Or: ".join(found) if found else None
 
 
-def _compares(row, checked, key, want, outputs, dtype):
-    scale = input_scale(checked.inputs)
+def _compares(row, checked, key, expected, outputs, dtype):
+    """Whether ``outputs`` pass the oracle's ``expected[key]`` at ``dtype``'s tolerance (the row's
+    error model, its accepted conventions); None when the comparison cannot be made."""
     try:
-        got, want, key_scale = views(key, want, outputs, scale)
+        tol, magnitude = tolerances.Bounds(row.name, dtype, checked.inputs, expected)(key)
+        status = _judge_key(key, expected[key], outputs, tol, magnitude, checked.inputs.extreme)[0]
     except Exception:  # noqa: BLE001 - a view that needs other outputs: no finding
         return None
-    return compare(key, got, want, tolerances.lookup(row.name, key, dtype), key_scale)[0] == "pass"
+    return status == "pass"
 
 
 def _wrong_forward(row, checked):
@@ -74,7 +76,7 @@ def _wrong_forward(row, checked):
         return None
     expected = row.expected(checked.inputs)
     for key in outputs:
-        if key in expected and _compares(row, checked, key, expected[key], outputs, checked.case.dtype) is False:
+        if key in expected and _compares(row, checked, key, expected, outputs, checked.case.dtype) is False:
             return (f"The forward's {key} already differs from the oracle on this case: the gradients are "
                     f"taken on it (its own cache, or autograd through it), so fix the forward first.")
     return None
@@ -89,7 +91,7 @@ def _float32_rounding(row, checked):
     if not keys or any(np.asarray(checked.run.outputs.get(k, 0.0)).dtype.kind not in "fc" for k in keys
                        if k in checked.run.outputs):
         return None
-    if all(_compares(row, checked, k, expected[k], checked.run.outputs, "float32") for k in keys):
+    if all(_compares(row, checked, k, expected, checked.run.outputs, "float32") for k in keys):
         return ("The results are right only to float32 precision on float64 inputs: part of the computation "
                 "runs in float32 (in torch, a tensor created without dtype=, such as torch.zeros(...), "
                 "torch.rand(...) or a bool mask divided by a float, is float32 by default; in NumPy, an "
