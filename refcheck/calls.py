@@ -34,15 +34,19 @@ class Run:
 
 @dataclass(frozen=True)
 class Signature:
-    """``name(a, b, *, c) -> r1, r2``: the positional arguments in the order they are passed, the
-    arguments passed by keyword (after ``*``, passed only when the case holds them), and the
-    names of the results (one name: the function returns it alone, not a tuple). ``args`` None
-    means undeclared: the arguments go in the order the generator builds them (rows written
-    before signatures were; tests/test_calls.py checks that order against refimpl)."""
+    """``name(a, b, c=..., *, d, **kw) -> r1, r2``: the positional arguments in the order they are
+    passed (``c=...``: a defaulted one, passed only when the case holds it; once one is left out,
+    the later ones the case holds go by keyword), the arguments passed by keyword (after ``*``,
+    passed only when the case holds them), an argument whose dict is spread as keyword arguments
+    (``**kw``), and the names of the results (one name: the function returns it alone, not a
+    tuple). ``args`` None means undeclared: the arguments go in the order the generator builds
+    them. tests/test_calls.py checks every row's signatures against refimpl's."""
     name: str
     args: tuple = None
     kwargs: tuple = ()
     returns: tuple = ()
+    defaults: tuple = ()        # the positional arguments marked ``=...``
+    varkw: str = None           # the ``**`` argument
 
     _FORM = re.compile(r"\s*([\w.]+)\s*(?:\((.*)\))?\s*(?:->\s*(.*))?\s*$")
 
@@ -55,22 +59,48 @@ class Signature:
             raise ValueError(f"bad signature {text!r}: expected name(arg, ...) -> result, ...")
         name, params, results = match.groups()
         args = kwargs = None
+        defaults, varkw = [], None
         if params is not None:
             names = [p.strip() for p in params.split(",") if p.strip()]
+            if names and names[-1].startswith("**"):
+                varkw = names.pop()[2:]
             star = names.index("*") if "*" in names else len(names)
+            for i, p in enumerate(names):
+                if p.endswith("=..."):
+                    names[i] = p[:-4].strip()
+                    defaults.append(names[i])
+            if not all(re.fullmatch(r"\w+", p) for p in names if p != "*") or (varkw and not varkw.isidentifier()):
+                raise ValueError(f"bad signature {text!r}: arguments are names, name=... or **name")
             args, kwargs = tuple(names[:star]), tuple(names[star + 1:])
         results = results if results is not None else (returns or "")
-        return cls(name, args, kwargs or (), tuple(r for r in re.split(r"[\s,]+", results) if r))
+        return cls(name, args, kwargs or (), tuple(r for r in re.split(r"[\s,]+", results) if r), tuple(defaults),
+                   varkw)
 
     @property
     def declared(self):
         return self.args is not None
 
+    @property
+    def parameters(self):
+        """Every argument name, in the order the function declares them."""
+        return list(self.args or ()) + list(self.kwargs) + ([self.varkw] if self.varkw else [])
+
     def arguments(self, values):
         """Positional and keyword arguments from ``values`` (a dict by contract name)."""
         if self.args is None:
             return list(values.values()), {}
-        return [values[k] for k in self.args], {k: values[k] for k in self.kwargs if k in values}
+        args, kwargs = [], {}
+        for k in self.args:
+            if k in self.defaults and k not in values:
+                continue
+            if kwargs or len(args) < self.args.index(k):  # an earlier defaulted one was left out
+                kwargs[k] = values[k]
+            else:
+                args.append(values[k])
+        kwargs.update({k: values[k] for k in self.kwargs if k in values})
+        if self.varkw:
+            kwargs.update(values[self.varkw] or {})
+        return args, kwargs
 
     def invoke(self, fn, values):
         args, kwargs = self.arguments(values)
@@ -80,9 +110,9 @@ class Signature:
         return type(self)(**{**self.__dict__, **changes})
 
     def __str__(self):
-        params = "" if self.args is None else "(" + ", ".join(
-            list(self.args) + (["*", *self.kwargs] if self.kwargs else [])) + ")"
-        return f"{self.name}{params} -> {', '.join(self.returns)}"
+        params = [f"{a}=..." if a in self.defaults else a for a in self.args or ()]
+        params += (["*", *self.kwargs] if self.kwargs else []) + ([f"**{self.varkw}"] if self.varkw else [])
+        return f"{self.name}{'' if self.args is None else '(' + ', '.join(params) + ')'} -> {', '.join(self.returns)}"
 
 
 def describe(value):

@@ -71,10 +71,7 @@ def map_binds(entries, rows):
         if target.name not in rows:
             raise ValueError(f"--map {user}={spec}: {target.name} is not a contract function; the contract's "
                              f"functions are: {', '.join(rows)}")
-        contract = contract_signature(rows[target.name].call)
-        sig = Signature(user, target.args if target.declared else contract.args,
-                        target.kwargs if target.declared else contract.kwargs,
-                        target.returns or contract.returns)
+        sig = _complete(target, contract_signature(rows[target.name].call)).with_(name=user)
         binds[target.name] = Bind(str(sig))
     return binds
 
@@ -116,9 +113,10 @@ def contract_signature(call):
 
 
 def _complete(sig, contract):
-    """A bind's signature with what it leaves out taken from the contract's."""
-    return Signature(sig.name, sig.args if sig.declared else contract.args,
-                     sig.kwargs if sig.declared else contract.kwargs, sig.returns or contract.returns)
+    """A bind's signature with what it leaves out taken from the contract's (the arguments, with
+    their defaults and ``**`` argument, when it declares none; the results)."""
+    base = sig if sig.declared else contract.with_(name=sig.name)
+    return base.with_(returns=sig.returns or contract.returns)
 
 
 def _rebind(call, sig, forward=None):
@@ -142,7 +140,7 @@ class Bound:
             if hasattr(call, attr):
                 setattr(self, attr, getattr(call, attr))
         sig = getattr(call, "signature", None)
-        self.wants_device = isinstance(sig, Signature) and "device" in (sig.args or ()) + tuple(sig.kwargs)
+        self.wants_device = isinstance(sig, Signature) and "device" in sig.parameters
 
     def keys(self, expected):
         return self.call.keys(expected)

@@ -1,6 +1,8 @@
 """How each contract function is called is written once, in its row (refcheck.calls.Signature),
-and must be refimpl's own signature: the arguments by name in refimpl's order, what the cases
-hold, and what refimpl returns."""
+and must be refimpl's own signature: the arguments by name in refimpl's order (those marked
+``=...`` defaulted in refimpl), what the cases hold, and what refimpl returns. Every row declares
+its calls, the special ones (optimizer trajectories, the KV-cache steps, the schedules) through
+``invocations``."""
 import inspect
 
 import numpy as np
@@ -12,15 +14,21 @@ from refcheck.cases import Case
 from refcheck.registry import ROWS
 
 
-def signatures(row):
+def signatures(row, token="seed1"):
     """(signature, argument values it is called with) for the functions a row calls."""
     call = row.call
-    inputs = row.gen(Case("float64", "seed1"))
-    if hasattr(call, "forward"):
+    inputs = row.gen(Case("float64", token))
+    if hasattr(call, "invocations"):
+        yield from call.invocations(inputs)
+    elif hasattr(call, "forward"):
         yield call.forward.signature, inputs.args
         yield call.signature, {**inputs.douts, "cache": None}
     elif hasattr(call, "signature"):
         yield call.signature, inputs.args
+
+
+def tokens(row):
+    return ["seed0", "seed1", "seed2", *row.gen.edges]
 
 
 @pytest.mark.parametrize("name", list(ROWS))
@@ -28,12 +36,22 @@ def test_the_row_calls_the_function_as_refimpl_declares_it(name):
     row = ROWS[name]
     found = list(signatures(row))
     assert found, f"{name}'s call declares no signature"
-    for sig, values in found:
-        params = list(inspect.signature(getattr(refimpl, sig.name)).parameters)
-        args = list(sig.args) + list(sig.kwargs) if sig.declared else list(values)
-        assert args == params, f"{sig} is called with {args}; refimpl's {sig.name} takes {params}"
-        if sig.declared and name not in ("sgd", "sgd_momentum", "sgd_nesterov", "rmsprop", "adagrad", "adam", "adamw"):
-            assert set(values) == set(args), f"{name}'s cases hold {sorted(values)}, {sig} takes {args}"
+    for sig, _ in found:
+        assert sig.declared, f"{name} calls {sig.name} with undeclared arguments: {sig}"
+        params = inspect.signature(getattr(refimpl, sig.name)).parameters
+        assert sig.parameters == list(params), f"{sig} is called with {sig.parameters}; refimpl's {sig.name} takes {list(params)}"
+        for a in sig.defaults:
+            assert params[a].default is not inspect.Parameter.empty, f"{sig}: {a}=... but refimpl's {a} has no default"
+    held = {}
+    for token in tokens(row):  # every case: what it holds is what the signature takes
+        for sig, values in signatures(row, token):
+            required = set(sig.parameters) - set(sig.defaults) - set(sig.kwargs)
+            assert required <= set(values) <= set(sig.parameters), \
+                f"{name}'s case {token} holds {sorted(values)}, {sig} takes {sig.parameters}"
+            held.setdefault(sig.name, set()).update(values)
+    for sig, _ in found:
+        unused = set(sig.parameters) - held[sig.name]
+        assert not unused, f"no case of {name} passes {sorted(unused)} to {sig.name}: declare only what is passed"
 
 
 @pytest.mark.parametrize("name", list(ROWS))
@@ -41,10 +59,8 @@ def test_refimpl_returns_what_the_signature_names(name):
     row = ROWS[name]
     inputs = row.gen(Case("float64", "seed1"))
     for sig, values in signatures(row):
-        if "cache" in values:
+        if "cache" in values and values["cache"] is None and hasattr(row.call, "forward"):
             values = dict(values, cache=sig_forward_cache(row, inputs))
-        elif name in ("sgd", "sgd_momentum", "sgd_nesterov", "rmsprop", "adagrad", "adam", "adamw"):
-            values = {"w": inputs.args["w"], "dw": inputs.args["dws"][0], "config": inputs.args["config"]}
         result = sig.invoke(getattr(refimpl, sig.name), values)
         if len(sig.returns) > 1:
             assert isinstance(result, tuple) and len(result) == len(sig.returns), \
@@ -68,6 +84,24 @@ def test_signatures_parse_and_print():
     assert sig.arguments({"boxes": 1, "scores": 2}) == ([1, 2], {})  # keyword arguments only when given
     with pytest.raises(ValueError):
         Signature.parse("not a signature ->")
+    with pytest.raises(ValueError):
+        Signature.parse("f(x=1) -> y")  # a default is written =..., refimpl holds its value
+
+
+def test_defaulted_arguments_are_passed_positionally_while_the_case_holds_them():
+    """As the generators' dicts were passed before signatures: a student's defaulted argument of
+    another name still receives it; once one is left out, the later ones go by keyword."""
+    sig = Signature.parse("sdpa(q, k, v, mask=..., is_causal=..., scale=...) -> out, cache")
+    assert str(sig) == "sdpa(q, k, v, mask=..., is_causal=..., scale=...) -> out, cache"
+    assert sig.arguments({"q": 1, "k": 2, "v": 3}) == ([1, 2, 3], {})
+    assert sig.arguments({"q": 1, "k": 2, "v": 3, "mask": 4, "is_causal": 5, "scale": 6}) == ([1, 2, 3, 4, 5, 6], {})
+    assert sig.arguments({"q": 1, "k": 2, "v": 3, "scale": 6}) == ([1, 2, 3], {"scale": 6})
+    with pytest.raises(KeyError):
+        sig.arguments({"q": 1, "k": 2})  # a required argument the case does not hold
+    spread = Signature.parse("lr_schedule(name, step, base_lr, **kw) -> lr")
+    assert spread.parameters == ["name", "step", "base_lr", "kw"]
+    assert spread.arguments({"name": "StepLR", "step": 3, "base_lr": 0.1, "kw": {"step_size": 2}}) == (
+        ["StepLR", 3, 0.1], {"step_size": 2})
 
 
 def test_the_call_order_is_the_signature_not_the_cases_dict_order():

@@ -65,6 +65,11 @@ class Trajectory:
     def keys(self, expected):
         return list(self.compares)
 
+    def invocations(self, inputs):
+        """(signature, arguments) of the first step (tests/test_calls.py)."""
+        return [(self.signature, {"w": inputs.args["w"], "dw": np.array(inputs.args["dws"][0]),
+                                  "config": copy.deepcopy(inputs.args["config"])})]
+
     def __call__(self, get, inputs):
         rule, run = get(self.name), Run()
         w = inputs.args["w"].copy()
