@@ -250,3 +250,26 @@ def test_the_course_data_names_contract_functions_and_their_arguments():
             assert set(sig.returns) <= set(courses.contract_signature(ROWS[name].call).returns), (course.name, sig)
         for mutant in course.hints:
             assert mutant in MUTANTS, f"{course.name} words a hint for {mutant}, which is no mutant"
+
+
+def test_eecs498_relu_backward_passing_the_gradient_at_zero_is_a_warning(tmp_path):
+    """EECS 498 students commonly write ReLU.backward as dx[x < 0] = 0, which passes the gradient
+    where x is exactly 0: with tensors as with arrays, a pass with API.md's warning (any value in
+    [0, 1] is a subgradient there), a failure under --strict; a mask that is wrong elsewhere fails."""
+    from torch_oracle.layers import RELU_AT_ZERO
+    source = open(os.path.join(ROOT, FIXTURES, "eecs498", "fully_connected_networks.py")).read()
+    assert "dx = dout * (x > 0)" in source
+    for mask, verdict in (("dx = dout.clone()\n        dx[x < 0] = 0", "warn"), ("dx = dout * (x < 0)", "fail")):
+        module = tmp_path / f"fully_connected_networks_{verdict}.py"
+        module.write_text(source.replace("dx = dout * (x > 0)", mask))
+        checked = Implementation(load(str(module)), str(module))
+        assert checked.plan.course.name == "eecs498" and checked.plan.arrays_name == "torch"
+        cases = ROWS["relu_backward"].gen.cases(5)
+        report = check_function(checked, "relu_backward", cases)
+        if verdict == "warn":
+            assert report.status == "pass" and report.warnings == [RELU_AT_ZERO], (report.message, report.warnings)
+            assert check_function(checked, "relu_backward", cases, strict=True).status == "fail"
+            # Linear_ReLU.backward runs the same mask: no case puts a pre-activation at exactly 0
+            assert check_function(checked, "affine_relu_backward", ROWS["affine_relu_backward"].gen.cases(5)).status == "pass"
+        else:
+            assert report.status == "fail", report.message

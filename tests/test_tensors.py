@@ -164,3 +164,41 @@ def test_a_signature_taking_a_device_gets_the_tensors_device(tmp_path):
                       "    return torch.cdist(X, Y.to(device), compute_mode='donot_use_mm_for_euclid_dist')\n")
     checked = Implementation(load(str(module)), options={"name_map": {"dist": "compute_distances(X, Y, *, device)"}})
     assert report(checked, "compute_distances").status == "pass"
+
+
+SPECIAL, SPECIAL_MISTAKES = "tests/fixtures/torch_special_calls.py", "tests/fixtures/torch_special_mistakes.py"
+SPECIAL_CALLS = ["kv_cache_attention_step", "multi_head_attention_forward", "multi_head_attention_backward",
+                 "clip_grad_norm", "lr_schedule", "generalized_box_iou"]
+
+
+@pytest.mark.parametrize("name", SPECIAL_CALLS)
+def test_torch_implementations_pass_through_the_special_calls(name):
+    """The decoding loop of KV-cache steps (its cache the function's own tensors), dicts of
+    parameter and gradient tensors, lists of gradients, a schedule's keyword arguments: each
+    fixture function raises unless it is handed tensors."""
+    checked = impl(SPECIAL)
+    assert checked.plan.arrays_name == "torch"
+    r = report(checked, name)
+    assert r.status == "pass" and not r.warnings, (r.message, r.warnings)
+
+
+@pytest.mark.parametrize("name,hint", [
+    ("kv_cache_attention_step", "The cache is not kept"),
+    ("clip_grad_norm", "Each gradient is clipped by its own norm"),
+])
+def test_torch_mistakes_through_the_special_calls_are_caught_with_their_hint(name, hint):
+    r = report(impl(SPECIAL_MISTAKES), name)
+    assert r.status == "fail" and r.hint and hint in r.hint, r.message
+
+
+def test_special_calls_follow_a_name_map(tmp_path):
+    """A course or map binds a special call as any other: its arguments and results by name."""
+    module = tmp_path / "answers.py"
+    module.write_text("import torch\nimport torch.nn.functional as F\n\n"
+                      "def decode(query, key, value, past=None):\n"
+                      "    keys = key if past is None else torch.cat([past[0], key], 2)\n"
+                      "    values = value if past is None else torch.cat([past[1], value], 2)\n"
+                      "    return (keys, values), F.scaled_dot_product_attention(query, keys, values)\n")
+    checked = Implementation(load(str(module)), options={
+        "name_map": {"decode": "kv_cache_attention_step(q_t, k_t, v_t, cache) -> cache, out_t"}})
+    assert report(checked, "kv_cache_attention_step").status == "pass"
