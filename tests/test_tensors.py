@@ -168,14 +168,14 @@ def test_a_signature_taking_a_device_gets_the_tensors_device(tmp_path):
 
 SPECIAL, SPECIAL_MISTAKES = "tests/fixtures/torch_special_calls.py", "tests/fixtures/torch_special_mistakes.py"
 SPECIAL_CALLS = ["kv_cache_attention_step", "multi_head_attention_forward", "multi_head_attention_backward",
-                 "clip_grad_norm", "lr_schedule", "generalized_box_iou"]
+                 "clip_grad_norm", "lr_schedule", "generalized_box_iou", "coco_map"]
 
 
 @pytest.mark.parametrize("name", SPECIAL_CALLS)
 def test_torch_implementations_pass_through_the_special_calls(name):
     """The decoding loop of KV-cache steps (its cache the function's own tensors), dicts of
-    parameter and gradient tensors, lists of gradients, a schedule's keyword arguments: each
-    fixture function raises unless it is handed tensors."""
+    parameter and gradient tensors, lists of gradients, a schedule's keyword arguments, COCO's
+    per-image dicts: each fixture function raises unless it is handed tensors."""
     checked = impl(SPECIAL)
     assert checked.plan.arrays_name == "torch"
     r = report(checked, name)
