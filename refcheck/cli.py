@@ -20,7 +20,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="refcheck", description="Check a module's implementations of the refimpl contract "
         "(CS231n names and signatures) against PyTorch, function by function.")
-    p.add_argument("path", help="a .py file or an importable module name")
+    p.add_argument("path", nargs="+", help="a .py file or an importable module name; several: batch mode "
+                   "(one summary row per submission, isolated)")
     p.add_argument("--json", metavar="FILE", help="also write the verdicts as JSON to FILE")
     p.add_argument("--only", metavar="NAME,...", help="check only these functions")
     p.add_argument("--case", metavar="ID", help="run one case (as printed in a repro line) and show it")
@@ -48,7 +49,24 @@ def parse_args(argv):
                    help="call the functions with NumPy arrays or torch tensors (default: detected)")
     p.add_argument("--device", default=None, metavar="DEVICE",
                    help="with torch tensors, the device they are put on: cpu (default) or cuda")
-    return p.parse_args(argv)
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (pictures of "
+                   "each failure need matplotlib: pip install 'refimpl[report]')")
+    batch = p.add_argument_group("batch mode (several paths, or --summary): a whole class's submissions")
+    batch.add_argument("--summary", action="append", metavar="FILE",
+                       help="one row per submission, one column per function: FILE.csv or FILE.md (repeatable)")
+    batch.add_argument("--json-dir", metavar="DIR", help="one JSON report per submission (default: "
+                       "next to the first --summary, in <its name>-json/)")
+    batch.add_argument("--html-dir", metavar="DIR", help="one HTML report per submission")
+    batch.add_argument("--no-isolate", action="store_true",
+                       help="import the submissions into this process (faster; only for trusted code)")
+    args = p.parse_args(argv)
+    args.paths, args.path = args.path, args.path[0]
+    args.batch = len(args.paths) > 1 or bool(args.summary or args.html_dir or args.json_dir)
+    if not args.batch and args.no_isolate:
+        p.error("--no-isolate is for the batch mode (a single path runs in this process unless --isolate)")
+    if args.batch and (args.case or args.html):
+        p.error("--case and --html take one path (batch mode: --html-dir)")
+    return args
 
 
 def run_one_case(impl, names, case_id):
@@ -73,6 +91,9 @@ def run_one_case(impl, names, case_id):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from .loader import ImportProblem
+    if args.batch:
+        from .batch import main as batch_main
+        return batch_main(args)
     try:
         names = select(args.only)
         seeds = args.seeds if args.seeds is not None else seeds_for(args.profile)
@@ -95,6 +116,7 @@ def _run(args, impl, names, seeds):
         return run_one_case(impl, names, args.case)
 
     from . import run
+    from .progress import Functions, Progress
     print(f"refcheck {args.path}: {len(names)} functions, {seeds} randomized cases per dtype "
           f"(float64, float32) plus edge cases; {impl.plan.describe()}", file=sys.stderr)
     print(HEADER)
@@ -103,14 +125,21 @@ def _run(args, impl, names, seeds):
         if result.status != "missing":
             print(table_row(result), flush=True)
 
-    report = run.run(impl, names, seeds, args.strict, not args.no_shrink, workers=args.workers,
+    progress = Progress()
+    report = run.run(impl, names, seeds, args.strict, not args.no_shrink, details=bool(args.html),
+                     workers=args.workers,
                      worker_args=(args.path, args.timeout, args.isolate, args.memory, args.options),
-                     on_result=show)
+                     on_result=Functions(len(names), progress, show))
+    progress.clear()
     for line in tail(report):
         print(line)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report.to_json(), f, indent=2)
+    if args.html:
+        from .html import document
+        with open(args.html, "w", encoding="utf-8") as f:
+            f.write(document(report))
     return 1 if report.problems else 0
 
 

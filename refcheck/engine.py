@@ -28,6 +28,12 @@ from .judge import Outcome, judge
 from .registry import ROWS
 
 DEFAULT_TIMEOUT = 20.0  # seconds per call of the implementation
+oracle_cache = None  # while refcheck.batch runs: an OracleCache, each case's oracle results computed once
+
+
+def expected_for(row, case, inputs):
+    """The oracle's results for ``inputs`` (``row.gen(case)``: they depend on the case alone)."""
+    return row.expected(inputs) if oracle_cache is None else oracle_cache.get(row, case, inputs)
 
 
 class Timeout(Exception):
@@ -151,7 +157,7 @@ def check_case(impl, row, case):
     run = impl.execute(row, inputs, case)
     if isinstance(run, str):
         return Checked(case, Outcome("error", run, fatal=isinstance(run, Fatal)), inputs)
-    expected = row.expected(inputs)
+    expected = expected_for(row, case, inputs)
     return Checked(case, judge(row.name, case, inputs, run, expected, call.keys(expected)), inputs, run)
 
 

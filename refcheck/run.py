@@ -85,6 +85,7 @@ class Report:
     plan: str = ""
     seconds: float = 0.0
     pictures: dict = field(default_factory=dict)
+    problem: str = ""               # why the implementation could not be checked at all (batch mode)
 
     def __getitem__(self, name):
         for r in self.results:
@@ -100,18 +101,14 @@ class Report:
     def problems(self):
         return [r for r in self.results if r.status in ("fail", "error")]
 
-    @property
-    def ok(self):
-        """Every function found passes (and at least one was found)."""
-        return not self.problems and any(r.status == "pass" for r in self.results)
-
     def to_json(self):
         functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
                               "message": r.message, "repro": r.repro, "hint": r.hint,
                               "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4),
                               "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason}
                      for r in self.results}
-        return {"implementation": self.implementation, "functions": functions, "summary": self.summary}
+        data = {"implementation": self.implementation, "functions": functions, "summary": self.summary}
+        return dict(data, problem=self.problem) if self.problem else data
 
     def summary_line(self):
         s = self.summary
