@@ -113,10 +113,10 @@ def _check_job(job):
     return check_submission(path, **kwargs)
 
 
-def check_all(paths, names, seeds, workers=1, on_report=None, progress_for=None, **kwargs):
+def check_all(paths, names, seeds, workers=1, on_report=None, progress_for=None, stats=None, **kwargs):
     """Reports of every submission in ``paths``'s order; ``on_report(index, report)`` as each
     finishes (in order); in one process, ``progress_for(index, path)`` gives each submission's
-    on_result callback (see run.run)."""
+    on_result callback (see run.run) and ``stats`` (a dict) receives the oracle cache's counts."""
     reports = []
     jobs = [(p, dict(kwargs, names=names, seeds=seeds)) for p in paths]
     if workers > 1 and len(paths) > 1:
@@ -128,12 +128,14 @@ def check_all(paths, names, seeds, workers=1, on_report=None, progress_for=None,
                 if on_report:
                     on_report(i, report)
     else:
-        with cached_oracle():
+        with cached_oracle() as cache:
             for i, (path, job) in enumerate(jobs):
                 on_result = progress_for(i, path) if progress_for else None
                 reports.append(check_submission(path, **job, on_result=on_result))
                 if on_report:
                     on_report(i, reports[-1])
+        if stats is not None:
+            stats.update(computed=cache.misses, reused=cache.hits)
     return reports
 
 
@@ -248,8 +250,11 @@ def main(args):
     if args.workers <= 1:  # one process: the functions' progress within each submission too
         kwargs["progress_for"] = lambda i, path: Functions(len(names), progress,
                                                            prefix=f"submission {i + 1}/{total} {path}: ")
-    reports = check_all(args.paths, names, seeds, args.workers, done, **kwargs)
+    stats = {}
+    reports = check_all(args.paths, names, seeds, args.workers, done, stats=stats, **kwargs)
     progress.clear()
+    if stats:
+        print(f"oracle results: {stats['computed']} cases computed, {stats['reused']} reused", file=sys.stderr)
     names = columns(reports, args.only and names)
     for path in summaries:
         write_summary(path, reports, names)

@@ -160,6 +160,23 @@ def _how_it_ended(process):
     return f"exited with code {code}"
 
 
+# what every worker needs before it imports the module under test (not torch: a NumPy module's
+# worker never imports it)
+PRELOAD = ["numpy", "numpy.lib.format", "refcheck.isolate", "refcheck.engine", "refcheck.courses",
+           "refcheck.loader", "refcheck.registry"]
+
+
+def _context():
+    """A fresh process per worker, forked from a server that imported PRELOAD once (a spawned
+    worker spends 1-3 s importing them: the batch mode starts one per submission); spawn where
+    the platform has no forkserver."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 class IsolatedImplementation:
     """A module under test, run in a worker process (see the module docstring)."""
 
@@ -173,7 +190,7 @@ class IsolatedImplementation:
 
     def _start(self):
         from .loader import ImportProblem
-        context = multiprocessing.get_context("spawn")
+        context = _context()
         parent, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, self.target, self.memory_mb, self.options),
                                        daemon=True)
