@@ -65,11 +65,11 @@ def _problem(r, failure, draw):
         parts.append(f'<p>rerun this case:</p><code class="repro">{escape(r.repro)}</code>')
     if failure is not None and draw:
         parts.append('<div class="outputs">' + "".join(
-            _figure(p, f"heat map of {r.name} {p.title.split(':')[0]}: actual - expected") for p in failure.outputs)
+            _figure(p, f"heat map of {r.name} output {p.key}: actual - expected") for p in failure.outputs)
             + "</div>")
         if failure.inputs:
             parts.append('<details><summary>inputs</summary><div class="inputs">'
-                         + "".join(_figure(p, p.title) for p in failure.inputs) + "</div></details>")
+                         + "".join(_figure(p, f"input {p.key} of {r.name}") for p in failure.inputs) + "</div></details>")
     return '<div class="problem">' + "".join(parts) + "</div>"
 
 
@@ -84,7 +84,8 @@ def fragment(report):
              '<th>worst/tol</th><th>hint / warnings</th></tr></thead><tbody>'
              + "".join(_row(r) for r in shown) + "</tbody></table>")
     missing = [r.name for r in report.results if r.status == "missing"]
-    more = f"<p><small>not defined (not checked): {escape(', '.join(missing))}</small></p>" if missing else ""
+    more = (f"<details><summary>{len(missing)} not defined (not checked)</summary><small>"
+            f"{escape(', '.join(missing))}</small></details>") if missing else ""
     note = ""
     if report.pictures and not draw:
         note = "<p><small>pictures need matplotlib: pip install 'refimpl[report]'</small></p>"

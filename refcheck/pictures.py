@@ -23,6 +23,7 @@ class Panel:
     mark: tuple = None        # (row, column) of the worst element in data
     diff: bool = True         # actual - expected (diverging colours) or an input
     nonfinite: int = 0        # elements where the difference is not finite (drawn as grey)
+    key: str = ""             # the output or input drawn
 
 
 @dataclass
@@ -83,7 +84,7 @@ def _output_panel(key, got, want, allowed):
     at = f"{key}[{', '.join(map(str, index))}]" if index else key
     title = (f"{key}{suffix}: actual - expected; worst {at}: actual {got.flat[flat]:.6g}, "
              f"expected {want.flat[flat]:.6g}")
-    return Panel(title, plane, mark, True, int(np.sum(~np.isfinite(diff))))
+    return Panel(title, plane, mark, True, int(np.sum(~np.isfinite(diff))), key)
 
 
 def capture(impl, name, case_id):
@@ -128,7 +129,7 @@ def capture(impl, name, case_id):
         if isinstance(value, np.ndarray) and value.size and value.dtype.kind == "f":
             plane, suffix, _ = _slice(value, 0)
             failure.inputs.append(Panel(f"input {key}{suffix} {value.shape}", np.asarray(plane, np.float64),
-                                        None, False))
+                                        None, False, key=key))
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         failure.evidence = [(m.name, m.hint) for m in mutants.by_target(name)
