@@ -189,24 +189,65 @@ def run(impl, names, seeds, strict=False, minimize=True, details=False, workers=
     return report
 
 
+def run_case(impl, names, case_id, strict=False, details=False):
+    """The Report of ``names`` on the one case ``case_id`` (a repro line's)."""
+    from . import engine, hints
+    from .cases import Case
+    from .registry import ROWS
+    case = Case.parse(case_id)
+    report = Report(impl.label, plan=impl.plan.describe())
+    start = time.perf_counter()
+    for name in names:
+        checked = engine.check_case(impl, ROWS[name], case)
+        outcome = checked.outcome
+        result = engine.Report(name, outcome.status, cases=int(outcome.status != "missing"), worst=outcome.worst,
+                               warnings=list(outcome.warnings), message=outcome.message)
+        if result.status == "pass" and strict and result.warnings:
+            result.status = "fail"
+        if result.status in ("fail", "error"):
+            result.failed = 1
+            result.hint = hints.find(ROWS[name], checked) if outcome.status == "fail" else None
+            result.message = engine.case_report(name, checked, impl.label, result.hint)
+            result.repro = engine.repro_command(impl.label, name, case)
+        report.results.append(result)
+        picture = failure_picture(impl, result) if details else None
+        if picture is not None:
+            report.pictures[name] = picture
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _python_repros(report, call):
+    """Repro lines as Python calls (``call(function, case_id)``), for a target that is not a file."""
+    for r in report.results:
+        if "--case " in r.repro:
+            line = call(r.name, r.repro.rsplit("--case ", 1)[1].split()[0])
+            r.message, r.repro = r.message.replace(r.repro, line), line
+
+
 def check(target, only=None, course=None, *, as_=None, seeds=None, profile=None, strict=False,
           timeout=None, isolate=False, memory=None, shrink=True, maps=None, arrays=None, device=None,
-          workers=1, details=True, on_result=None):
+          workers=1, details=True, on_result=None, case=None):
     """Check ``target`` against the oracles and return its Report (see the module docstring).
 
     ``only``: the functions to check (names, a list or comma-separated; default all, or ``as_`` for
     a function); ``course``, ``maps``, ``arrays``, ``device``: how it is called (as ``refcheck
     --course/--map/--arrays/--device``); ``seeds`` or ``profile``: how many randomized cases;
     ``isolate``: run it in a worker process (a path only); ``details``: keep the failing cases'
-    arrays for the pictures of the HTML display."""
+    arrays for the pictures of the HTML display; ``case``: run that one case (a repro line's)."""
     from .cases import seeds_for
     from .engine import DEFAULT_TIMEOUT, Implementation
     pin_threads(override=False)
+    repro = None
     if callable(target) and not isinstance(target, (str, types.ModuleType)):
-        name = as_ or getattr(target, "__name__", None)
-        target, label, only = module_of(target, name), name, only or [name]
+        name, own = as_ or getattr(target, "__name__", None), getattr(target, "__name__", "function")
+        target, only = module_of(target, name), only or [name]
+        label = name if own == name else f"{own} (as {name})"
+        repro = lambda fn, case_id: f"refcheck.check({own}, as_={fn!r}, case={case_id!r})"  # noqa: E731
     elif isinstance(target, types.ModuleType):
         label = getattr(target, "__file__", None) or target.__name__
+        module = target.__name__
+        repro = lambda fn, case_id: f"refcheck.check({module}, only={fn!r}, case={case_id!r})"  # noqa: E731
     else:
         label = str(target)
     names = select(only)
@@ -221,6 +262,12 @@ def check(target, only=None, course=None, *, as_=None, seeds=None, profile=None,
         impl = make_impl(target, timeout, isolate, memory, options)
         worker_args = (target, timeout, isolate, memory, options)
     try:
-        return run(impl, names, seeds, strict, shrink, details, workers, worker_args, on_result)
+        if case is not None:
+            report = run_case(impl, names, case, strict, details)
+        else:
+            report = run(impl, names, seeds, strict, shrink, details, workers, worker_args, on_result)
     finally:
         impl.close()
+    if repro is not None:
+        _python_repros(report, repro)
+    return report
