@@ -1,5 +1,6 @@
 # `make test` sets itself up on a machine that has only Python 3 (a .venv holding the project and
-# its test extras: torch, torchvision, torchmetrics, pycocotools, pytest-xdist) and runs the suite.
+# its test and report extras: torch, torchvision, torchmetrics, pycocotools, matplotlib, pytest-xdist,
+# ipykernel, nbclient) and runs the suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,7 +13,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,report]'
 	touch $@
 
 test: $(STAMP)
