@@ -7,6 +7,7 @@ mode. They differ only in how they render the ``Report``.
 ``target`` is a path (a .py file or an importable module name), a module object, or a function
 (``check(my_nms, as_="nms")``: it need not live in a file, a notebook cell will do).
 """
+import contextlib
 import inspect
 import multiprocessing
 import time
@@ -225,6 +226,21 @@ def _python_repros(report, call):
             r.message, r.repro = r.message.replace(r.repro, line), line
 
 
+@contextlib.contextmanager
+def torch_one_thread():
+    """One torch thread while a check runs in a caller's process (a notebook's), the caller's
+    thread count put back after: the cases' arrays are tiny and thread pools only contend, but
+    the caller's own torch work must not be left single-threaded. (NumPy's BLAS pool cannot be
+    resized once started; a command line pins it before: refcheck.parallel.)"""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def check(target, only=None, course=None, *, as_=None, seeds=None, profile=None, strict=False,
           timeout=None, isolate=False, memory=None, shrink=True, maps=None, arrays=None, device=None,
           workers=1, details=True, on_result=None, case=None):
@@ -237,7 +253,6 @@ def check(target, only=None, course=None, *, as_=None, seeds=None, profile=None,
     arrays for the pictures of the HTML display; ``case``: run that one case (a repro line's)."""
     from .cases import seeds_for
     from .engine import DEFAULT_TIMEOUT, Implementation
-    pin_threads(override=False)
     repro = None
     if callable(target) and not isinstance(target, (str, types.ModuleType)):
         name, own = as_ or getattr(target, "__name__", None), getattr(target, "__name__", "function")
@@ -262,10 +277,11 @@ def check(target, only=None, course=None, *, as_=None, seeds=None, profile=None,
         impl = make_impl(target, timeout, isolate, memory, options)
         worker_args = (target, timeout, isolate, memory, options)
     try:
-        if case is not None:
-            report = run_case(impl, names, case, strict, details)
-        else:
-            report = run(impl, names, seeds, strict, shrink, details, workers, worker_args, on_result)
+        with torch_one_thread():
+            if case is not None:
+                report = run_case(impl, names, case, strict, details)
+            else:
+                report = run(impl, names, seeds, strict, shrink, details, workers, worker_args, on_result)
     finally:
         impl.close()
     if repro is not None:

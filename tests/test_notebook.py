@@ -10,25 +10,20 @@ pytest.importorskip("ipykernel")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CELLS = [
+    "import torch\ntorch.set_num_threads(2)\nthreads = torch.get_num_threads()\n"
     "import refcheck, refimpl\nchecked = refcheck.check(refimpl, only='relu_forward,affine_forward', seeds=3)\nchecked",
     "import numpy as np\n\ndef my_relu(x):\n    out = np.where(x > 0, x, 0.01 * x)  # leaky: wrong\n    return out, x\n\n"
     "mine = refcheck.check(my_relu, as_='relu_forward', seeds=3)\nmine",
     "print(mine)",
+    "import torch\nprint(torch.get_num_threads() == threads)",
 ]
 
 
-def test_check_displays_the_html_table_in_a_kernel_and_prints_as_text():
+def test_check_displays_the_html_table_in_a_kernel_and_prints_as_text(monkeypatch):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    env_path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
-    os.environ["PYTHONPATH"], saved = env_path, os.environ.get("PYTHONPATH")
-    try:
-        nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
-    finally:
-        if saved is None:
-            os.environ.pop("PYTHONPATH")
-        else:
-            os.environ["PYTHONPATH"] = saved
-    module, function, printed = (cell.outputs for cell in nb.cells)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    module, function, printed, threads = (cell.outputs for cell in nb.cells)
     html = [o["data"]["text/html"] for o in module if o.output_type == "execute_result"][0]
     assert '<table class="verdicts">' in html
     assert all(f'<tr class="pass"><td>{n}</td>' in html for n in ("relu_forward", "affine_forward"))
@@ -39,3 +34,4 @@ def test_check_displays_the_html_table_in_a_kernel_and_prints_as_text():
     text = "".join(o.get("text", "") for o in printed if o.output_type == "stream")
     assert "\nrelu_forward                 FAIL" in text and "relu_forward fails on case" in text
     assert "<" not in text.split("\n", 1)[1]  # plain text, no markup
+    assert threads[0]["text"] == "True\n"  # the notebook's torch thread count is put back
