@@ -5,80 +5,20 @@ submissions are untrusted) and gives a run.Report; the summary has one row per s
 column per function (pass, fail, error or missing, ``pass (warning)`` for a pass with warnings).
 
 The oracle's results depend on the case alone, not on the submission, so a process computes each
-case's once (``OracleCache``, keyed by the registry's version and the case id) and every
+case's once (``refcheck.expected``, keyed by the registry's row and the case id) and every
 submission it checks reuses them. ``-n`` spreads the submissions over that many processes (each
 with its own cache). Spreading a class over several machines is a job for an existing tool: give
 each machine a shard of the list (a CI matrix) and concatenate the CSVs (see the README).
 """
-import contextlib
 import csv
 import multiprocessing
 import os
 import re
 import time
-import zlib
-from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 
+from . import expected
 from .parallel import pin_threads
-
-
-def registry_version():
-    """A fingerprint of what the oracle results depend on: the source of the registry (cases,
-    oracle rows) and of the torch adapters, and the torch version."""
-    import torch
-    import torch_oracle
-    from . import registry
-    crc = zlib.crc32(torch.__version__.encode())
-    for package in (registry, torch_oracle):
-        root = os.path.dirname(package.__file__)
-        for directory, _, files in sorted(os.walk(root)):
-            for name in sorted(f for f in files if f.endswith(".py")):
-                with open(os.path.join(directory, name), "rb") as f:
-                    crc = zlib.crc32(f.read(), crc)
-    return f"{crc:08x}"
-
-
-def _freeze(value):
-    """Cached arrays are shared by every submission: make them read-only, so that nothing can
-    change one submission's expected values for the next."""
-    if hasattr(value, "setflags"):
-        value.setflags(write=False)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _freeze(v)
-
-
-class OracleCache:
-    """The oracle's results per (registry version, function, case id), computed once."""
-
-    def __init__(self, limit=100_000):
-        self.version, self.limit = registry_version(), limit
-        self.store, self.hits, self.misses = OrderedDict(), 0, 0
-
-    def get(self, row, case, inputs):
-        key = (self.version, row.name, case.id)
-        if key in self.store:
-            self.hits += 1
-            return self.store[key]
-        self.misses += 1
-        value = row.expected(inputs)
-        _freeze(value)
-        self.store[key] = value
-        if len(self.store) > self.limit:
-            self.store.popitem(last=False)
-        return value
-
-
-@contextlib.contextmanager
-def cached_oracle():
-    from . import engine
-    previous = engine.oracle_cache
-    engine.oracle_cache = previous or OracleCache()
-    try:
-        yield engine.oracle_cache
-    finally:
-        engine.oracle_cache = previous
 
 
 def check_submission(path, names, seeds, strict=False, minimize=True, timeout=None, memory=None,
@@ -103,9 +43,7 @@ def check_submission(path, names, seeds, strict=False, minimize=True, timeout=No
 
 
 def _init_pool():
-    from . import engine
     pin_threads()
-    engine.oracle_cache = OracleCache()
 
 
 def _check_job(job):
@@ -128,14 +66,14 @@ def check_all(paths, names, seeds, workers=1, on_report=None, progress_for=None,
                 if on_report:
                     on_report(i, report)
     else:
-        with cached_oracle() as cache:
-            for i, (path, job) in enumerate(jobs):
-                on_result = progress_for(i, path) if progress_for else None
-                reports.append(check_submission(path, **job, on_result=on_result))
-                if on_report:
-                    on_report(i, reports[-1])
+        before = dict(expected.counts)
+        for i, (path, job) in enumerate(jobs):
+            on_result = progress_for(i, path) if progress_for else None
+            reports.append(check_submission(path, **job, on_result=on_result))
+            if on_report:
+                on_report(i, reports[-1])
         if stats is not None:
-            stats.update(computed=cache.misses, reused=cache.hits)
+            stats.update({k: expected.counts[k] - before[k] for k in before})
     return reports
 
 

@@ -24,16 +24,11 @@ import numpy as np
 from . import hints
 from .calls import Malformed, Run
 from .cases import Invalid
+from .expected import expected_for
 from .judge import Outcome, judge
 from .registry import ROWS
 
 DEFAULT_TIMEOUT = 20.0  # seconds per call of the implementation
-oracle_cache = None  # while refcheck.batch runs: an OracleCache, each case's oracle results computed once
-
-
-def expected_for(row, case, inputs):
-    """The oracle's results for ``inputs`` (``row.gen(case)``: they depend on the case alone)."""
-    return row.expected(inputs) if oracle_cache is None else oracle_cache.get(row, case, inputs)
 
 
 class Timeout(Exception):

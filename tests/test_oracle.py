@@ -51,10 +51,9 @@ def oracle_gradients(row, inputs, expected):
     return grads
 
 
-# Each (generator, oracle) pair with autograd gradients once, on a small float64 case (away from
-# kinks and ties: random normal values).
-FD_ROWS = [r for r in {(r.gen.name, r.oracle): r for r in ROWS.values()}.values()
-           if oracle_gradients(r, r.gen(small_case(r)), r.expected(r.gen(small_case(r))))]
+# Each (generator, oracle) pair once, on a small float64 case (away from kinks and ties: random
+# normal values). Chosen without calling the oracle: collection (in every xdist worker) stays cheap.
+FD_ROWS = list({(r.gen.name, r.oracle): r for r in ROWS.values()}.values())
 
 
 def objective(row, inputs):
@@ -71,7 +70,11 @@ def objective(row, inputs):
 @pytest.mark.parametrize("row", FD_ROWS, ids=[r.name for r in FD_ROWS])
 def test_oracle_gradients_match_finite_differences(row):
     inputs = row.gen(small_case(row))
-    grads = oracle_gradients(row, inputs, row.expected(inputs))
+    expected = row.expected(inputs)
+    grads = oracle_gradients(row, inputs, expected)
+    if not grads:  # nothing to differentiate: then the oracle gives no gradient at all
+        assert not set(expected) & set(GRADIENTS), f"{row.oracle} gives {sorted(expected)}"
+        return
     f = objective(row, inputs)
     for path, (name, grad) in grads.items():
         numeric = np.zeros(grad.shape)
@@ -87,28 +90,29 @@ def test_oracle_gradients_match_finite_differences(row):
                                    atol=FINITE_DIFFERENCES.atol, err_msg=f"{row.oracle} {name}")
 
 
-JUDGED = [(name, key) for name, row in ROWS.items()
-          for key in row.call.keys(row.expected(row.gen(small_case(row, "seed2"))))]
-
-
-@pytest.mark.parametrize("name,key", JUDGED, ids=[f"{n}-{k}" for n, k in JUDGED])
+@pytest.mark.parametrize("name", list(ROWS))
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_comparison_catches_a_tiny_perturbation(name, key, dtype):
+def test_comparison_catches_a_tiny_perturbation(name, dtype):
     row = ROWS[name]
     case = Case(dtype, "seed2").with_(small_case(row, "seed2").overrides)
     checked = check_case(Implementation(refimpl), row, case)
     assert checked.outcome.status == "pass", checked.outcome.message
     run, expected = checked.run, row.expected(checked.inputs)
-    out = run.outputs[key]  # judged directly or through a view of it
-    i = np.unravel_index(np.argmax(np.abs(out)), out.shape) if out.ndim else ()
-    if out.dtype.kind == "f":  # twenty times what the tolerance allows there: tiny, and beyond it
-        tol, magnitude = tolerances.Bounds(name, dtype, checked.inputs, expected)(key)
-        if isinstance(magnitude, tolerances.Tier):
-            magnitude = magnitude.lenient
-        m = np.broadcast_to(np.asarray(magnitude, dtype=np.float64), out.shape)[i] if out.shape else magnitude
-        out[i] += 20 * tol.allowed(abs(float(out[i])), float(np.max(m)))
-    else:
-        out[i] += 1
-    outcome = judge(name, case, checked.inputs, run, expected, row.call.keys(expected))
-    assert outcome.status == "fail", f"a perturbed {key} passed"
-    assert key in outcome.message
+    keys = row.call.keys(expected)
+    assert keys, f"{name} judges nothing"
+    for key in keys:  # each judged output perturbed on its own, the others left as they passed
+        out = run.outputs[key]  # judged directly or through a view of it
+        kept = out.copy()
+        i = np.unravel_index(np.argmax(np.abs(out)), out.shape) if out.ndim else ()
+        if out.dtype.kind == "f":  # twenty times what the tolerance allows there: tiny, and beyond it
+            tol, magnitude = tolerances.Bounds(name, dtype, checked.inputs, expected)(key)
+            if isinstance(magnitude, tolerances.Tier):
+                magnitude = magnitude.lenient
+            m = np.broadcast_to(np.asarray(magnitude, dtype=np.float64), out.shape)[i] if out.shape else magnitude
+            out[i] += 20 * tol.allowed(abs(float(out[i])), float(np.max(m)))
+        else:
+            out[i] += 1
+        outcome = judge(name, case, checked.inputs, run, expected, keys)
+        assert outcome.status == "fail", f"a perturbed {key} passed"
+        assert key in outcome.message
+        out[...] = kept

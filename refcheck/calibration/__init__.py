@@ -37,30 +37,6 @@ def load_styles(names=None):
     return found
 
 
-class _Once:
-    """A registry row whose inputs and oracle are computed once per case for all the styles."""
-
-    def __init__(self, row):
-        self._row, self.name, self.call, self.oracle = row, row.name, row.call, row.oracle
-        self.gen = _OnceGen(row.gen)
-        self._expected = {}
-
-    def expected(self, inputs):
-        if id(inputs) not in self._expected:
-            self._expected[id(inputs)] = self._row.expected(inputs)
-        return self._expected[id(inputs)]
-
-
-class _OnceGen:
-    def __init__(self, gen):
-        self._gen, self.sizes, self.edges, self.name, self._inputs = gen, gen.sizes, gen.edges, gen.name, {}
-
-    def __call__(self, case):
-        if case.id not in self._inputs:
-            self._inputs[case.id] = self._gen(case)
-        return self._inputs[case.id]
-
-
 @dataclass
 class Worst:
     ratio: float = 0.0
@@ -111,12 +87,11 @@ def calibrate(seeds, functions=None, style_names=None):
     impls = {name: (Implementation(module, f"style:{name}"), declared) for name, (module, declared) in chosen.items()}
     for name in functions or ROWS:
         row = ROWS[name]
-        once = _Once(row)
         for style, (impl, declared) in impls.items():
             if not impl.defines(name):
                 continue
             for case in row.gen.cases(seeds):
-                outcome = check_case(impl, once, case).outcome
+                outcome = check_case(impl, row, case).outcome  # the oracle once per case (refcheck.expected)
                 result.cases += 1
                 unexpected = [w for w in outcome.warnings if not any(d in w for d in declared.get(name, ()))]
                 if outcome.status != "pass" or unexpected:

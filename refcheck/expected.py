@@ -1,0 +1,56 @@
+"""The oracle's results, computed once per row and case in a process and reused.
+
+A case's inputs are a pure function of its id (``refcheck.cases``), so what the oracle returns for
+it is too: every check of the same case (the same function checked again, the mutants of the zoo,
+the submissions of a class, a shrink revisiting a case) can share one oracle call. The key is the
+row object itself (held by its entry) and the case id: within a process a row is one version of
+the registry's generator and oracle, and a course's or the calibration's own row is another key.
+The arrays are stored read-only, so that a judge or a view that wrote into them would raise
+instead of changing what the next check compares with.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+LIMIT = 256 * 2**20  # bytes of arrays kept; the least recently used entries go first
+
+_memo = OrderedDict()  # (id(row), case id) -> (row, expected, bytes)
+_held = 0
+counts = {"computed": 0, "reused": 0}
+
+
+def expected_for(row, case, inputs):
+    """``row.expected(inputs)`` for ``inputs = row.gen(case)``, from the memo when it has it."""
+    global _held
+    key = (id(row), case.id)
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is row:  # the row held in the entry: its id cannot be reused
+        _memo.move_to_end(key)
+        counts["reused"] += 1
+        return hit[1]
+    value = row.expected(inputs)
+    counts["computed"] += 1
+    size = _freeze(value)
+    _memo[key] = (row, value, size)
+    _held += size
+    while _held > LIMIT and len(_memo) > 1:
+        _held -= _memo.popitem(last=False)[1][2]
+    return value
+
+
+def clear():
+    global _held
+    _memo.clear()
+    _held = 0
+
+
+def _freeze(value):
+    """Make the arrays in ``value`` read-only; their size in bytes."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_freeze(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_freeze(v) for v in value)
+    return 0
