@@ -9,14 +9,11 @@ pin_threads()  # before NumPy and torch start their thread pools: see refcheck.p
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import multiprocessing  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 
 from .cases import PROFILES, Case, seeds_for  # noqa: E402
-
-STATUS_LABEL = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "missing": "missing"}
+from .run import Usage, make_impl, plan_options, select  # noqa: E402,F401 (plan_options, select: part of this module's API)
+from .text import HEADER, table_row, tail  # noqa: E402
 
 
 def parse_args(argv):
@@ -54,75 +51,6 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def plan_options(path, course=None, maps=None, arrays=None, device=None):
-    """The options that steer how the module is called (refcheck.courses.resolve_plan), with the
-    [tool.refcheck] table of the pyproject.toml nearest to it; a bad map, course or device is a
-    ValueError here, before the module is imported."""
-    from .courses import check_options, parse_map, pyproject_settings
-    options = {"course": course, "name_map": parse_map(maps), "arrays": arrays, "device": device,
-               "settings": pyproject_settings(path if path.endswith(".py") or "/" in path else ".")}
-    check_options(**options)
-    return options
-
-
-class Usage(Exception):
-    pass
-
-
-def select(only):
-    from .registry import ROWS
-    if not only:
-        return list(ROWS)
-    names = [n.strip() for n in only.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ROWS]
-    if unknown:
-        raise Usage(f"unknown function(s) {', '.join(unknown)}; the contract's functions are: "
-                    + ", ".join(ROWS))
-    return names
-
-
-_worker_impl = None
-
-
-def _make_impl(path, timeout, isolate=False, memory=None, options=None):
-    from .engine import DEFAULT_TIMEOUT, Implementation
-    if isolate:
-        from .isolate import DEFAULT_MEMORY_MB, IsolatedImplementation
-        return IsolatedImplementation(path, path, timeout, memory or DEFAULT_MEMORY_MB, options)
-    from .loader import load, probe
-    probe(path)
-    return Implementation(load(path), path, timeout or DEFAULT_TIMEOUT, options=options)
-
-
-def _init_worker(path, timeout, isolate, memory, options=None):
-    global _worker_impl
-    _worker_impl = _make_impl(path, timeout, isolate, memory, options)
-
-
-def _check_in_worker(job):
-    from .engine import check_function
-    name, cases, strict, minimize = job
-    return check_function(_worker_impl, name, cases, strict, minimize)
-
-
-def table_row(r):
-    worst = "" if r.status in ("missing", "error") or not r.cases else f"{r.worst:9.3g}"
-    notes = [r.hint or ("; ".join(r.warnings) and f"warning: {'; '.join(r.warnings)}")]
-    if r.not_judged and r.cases:
-        notes.append(f"not judged on {r.not_judged} cases: {r.not_judged_reason}")
-    return f"{r.name:28} {STATUS_LABEL[r.status]:8} {r.cases:5} {worst:>9}  {'; '.join(n for n in notes if n)}"
-
-
-def to_json(path, reports):
-    summary = {s: sum(r.status == s for r in reports) for s in ("pass", "fail", "error", "missing")}
-    functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
-                          "message": r.message, "repro": r.repro, "hint": r.hint,
-                          "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4),
-                          "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason}
-                 for r in reports}
-    return {"implementation": path, "functions": functions, "summary": summary}
-
-
 def run_one_case(impl, names, case_id):
     from . import engine, hints
     from .registry import ROWS
@@ -149,7 +77,7 @@ def main(argv=None):
         names = select(args.only)
         seeds = args.seeds if args.seeds is not None else seeds_for(args.profile)
         args.options = plan_options(args.path, args.course, args.map, args.arrays, args.device)
-        impl = _make_impl(args.path, args.timeout, args.isolate, args.memory, args.options)
+        impl = make_impl(args.path, args.timeout, args.isolate, args.memory, args.options)
     except (Usage, ImportProblem, ValueError) as exc:
         print(f"refcheck: {exc}", file=sys.stderr)
         return 2
@@ -166,47 +94,24 @@ def _run(args, impl, names, seeds):
     if args.case:
         return run_one_case(impl, names, args.case)
 
-    from .engine import check_function
-    from .registry import ROWS
-    jobs = [(n, ROWS[n].gen.cases(seeds), args.strict, not args.no_shrink) for n in names]
+    from . import run
     print(f"refcheck {args.path}: {len(names)} functions, {seeds} randomized cases per dtype "
           f"(float64, float32) plus edge cases; {impl.plan.describe()}", file=sys.stderr)
-    print(f"{'function':28} {'status':8} {'cases':>5} {'worst/tol':>9}  hint")
-    start = time.perf_counter()
-    reports = []
-    def show(report):
-        reports.append(report)
-        if report.status != "missing":
-            print(table_row(report), flush=True)
+    print(HEADER)
 
-    if args.workers > 1:
-        # spawned workers with one thread each (they inherit this process's pinned environment):
-        # forked ones inherit the parent's thread pools and oversubscribe the cores (measured: -n 2
-        # took 2.2x as long as -n 1 that way)
-        pin_threads()
-        with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker,
-                                 initargs=(args.path, args.timeout, args.isolate, args.memory,
-                                           args.options)) as pool:
-            for report in pool.map(_check_in_worker, jobs):
-                show(report)
-    else:
-        for name, cases, strict, minimize in jobs:
-            show(check_function(impl, name, cases, strict, minimize))
+    def show(result):
+        if result.status != "missing":
+            print(table_row(result), flush=True)
 
-    missing = [r.name for r in reports if r.status == "missing"]
-    if missing:
-        print(f"not defined (not checked): {', '.join(missing)}")
-    problems = [r for r in reports if r.status in ("fail", "error")]
-    for r in problems:
-        print("\n" + r.message)
-    summary = to_json(args.path, reports)["summary"]
-    print(f"\n{summary['pass']} pass, {summary['fail']} fail, {summary['error']} error, "
-          f"{summary['missing']} missing ({time.perf_counter() - start:.1f} s)")
+    report = run.run(impl, names, seeds, args.strict, not args.no_shrink, workers=args.workers,
+                     worker_args=(args.path, args.timeout, args.isolate, args.memory, args.options),
+                     on_result=show)
+    for line in tail(report):
+        print(line)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(to_json(args.path, reports), f, indent=2)
-    return 1 if problems else 0
+            json.dump(report.to_json(), f, indent=2)
+    return 1 if report.problems else 0
 
 
 if __name__ == "__main__":

@@ -209,12 +209,12 @@ class PytestChecker:
 
 def checker_for(config):
     """The checker of the module named by --impl (exit 2 with one message if it cannot import)."""
-    from .cli import _make_impl, plan_options
+    from .run import make_impl, plan_options
     path = config.getoption("impl")
     try:
         options = plan_options(path, config.getoption("impl_course"), config.getoption("impl_map"),
                                config.getoption("impl_arrays"), config.getoption("impl_device"))
-        impl = _make_impl(path, config.getoption("impl_timeout"), config.getoption("impl_isolate"),
+        impl = make_impl(path, config.getoption("impl_timeout"), config.getoption("impl_isolate"),
                           config.getoption("impl_memory"), options)
     except (ImportProblem, ValueError) as exc:
         pytest.exit(f"refcheck: {exc}", returncode=2)
