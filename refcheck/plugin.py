@@ -103,10 +103,14 @@ def pytest_configure(config):
 
 
 class FunctionChecks(pytest.Collector):
-    """The checks of one contract function (node id ``refcheck/NAME``); items are made directly."""
+    """The checks of one contract function (node id ``refcheck/NAME``), one item per case."""
+
+    def __init__(self, *, cases, **kw):
+        super().__init__(**kw)
+        self.cases = cases
 
     def collect(self):
-        return []
+        return [CaseCheck.from_parent(self, name=c.id, function=self.name, case=c) for c in self.cases]
 
 
 class CaseCheck(pytest.Item):
@@ -142,8 +146,12 @@ def pytest_collection_modifyitems(session, config, items):
                  if not selected or any(n == name and i in (None, c.id) for n, i in selected)]
         if not cases:
             continue
-        group = FunctionChecks.from_parent(session, name=name, nodeid=PREFIX + name, path=path)
-        items.extend(CaseCheck.from_parent(group, name=c.id, function=name, case=c) for c in cases)
+        group = FunctionChecks.from_parent(session, name=name, nodeid=PREFIX + name, path=path, cases=cases)
+        # collected as pytest collects (so the counts and the collection hooks see them)
+        group.ihook.pytest_collectstart(collector=group)
+        report = group.ihook.pytest_make_collect_report(collector=group)
+        group.ihook.pytest_collectreport(report=report)
+        items.extend(report.result)
 
 
 def pytest_sessionfinish(session):
@@ -198,7 +206,8 @@ class PytestChecker:
             text = engine.case_report(name, checked, self.impl.label, hint)
             if checked.case != found.case:
                 text += f"\n  (found on case {found.case.id}, shrunk to the smallest case that fails the same way)"
-            pytest.fail(text, pytrace=False)
+            from .text import wrap
+            pytest.fail(wrap(text), pytrace=False)
         for w in outcome.warnings:
             if (name, w) not in self.warned:  # once per function and warning, with its case and repro
                 self.warned.add((name, w))
@@ -218,6 +227,12 @@ def checker_for(config):
                           config.getoption("impl_memory"), options)
     except (ImportProblem, ValueError) as exc:
         pytest.exit(f"refcheck: {exc}", returncode=2)
+    from .registry import ROWS
+    from .suggest import nothing_found, own_names
+    nothing = nothing_found(impl, list(ROWS), getattr(impl, "own_names", None) or own_names(impl.module))
+    if nothing:  # nothing checked is not a success (as refcheck's exit status 2)
+        impl.close()
+        pytest.exit(f"refcheck: {nothing}", returncode=2)
     return PytestChecker(impl, config.getoption("impl_strict"))
 
 
