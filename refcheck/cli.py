@@ -94,7 +94,7 @@ def parse_args(argv):
 def list_contract(out):
     """The contract's functions by the file they are written in, one line each (the signature)."""
     from .registry import FAMILIES, family_rows
-    from .text import FILES
+    from .text import FILES, wrap
     groups = {}
     for family, _ in FAMILIES:
         groups.setdefault(FILES.get(family, family), []).extend(family_rows(family))
@@ -102,7 +102,8 @@ def list_contract(out):
         print(f"{file} ({len(rows)})", file=out)
         for row in rows:
             signature = getattr(row.call, "signature", None)
-            print(f"  {signature if signature is not None and signature.declared else row.name}", file=out)
+            text = str(signature) if signature is not None and signature.declared else row.name
+            print(wrap(f"  {text}").replace("\n    ", "\n      "), file=out)
 
 
 def select_names(only):
@@ -131,7 +132,8 @@ def parse_case(case_id, names):
     return case
 
 
-def run_one_case(impl, names, case, out=sys.stdout):
+def run_one_case(impl, names, case, out=None):
+    out = out or sys.stdout
     from . import engine, hints
     from .registry import ROWS
     from .suggest import looked_for
@@ -145,9 +147,9 @@ def run_one_case(impl, names, case, out=sys.stdout):
                         f"{looked_for(impl, [name])[name]})")
         if status == "pass":
             warned = checked.outcome.warnings
-            lines = [f"{name} passes case {case.id} (worst error {checked.outcome.worst:.3g} of the tolerance)"
-                     + (", with warnings:" if warned else "")]
+            lines = [f"{name} passes case {case.id}" + (", with warnings:" if warned else "")]
             lines += [f"  warning: {w}" for w in warned]
+            lines.append(f"  worst error: {checked.outcome.worst:.3g} of the tolerance")
             lines.append(f"  inputs: {engine.describe_inputs(checked.inputs)}")
             print(wrap("\n".join(lines)), file=out)
         else:
@@ -158,6 +160,15 @@ def run_one_case(impl, names, case, out=sys.stdout):
 
 
 def main(argv=None):
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `refcheck --list | head`: the reader left; say nothing more
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.list:
         list_contract(sys.stdout)

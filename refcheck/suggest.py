@@ -40,12 +40,13 @@ def nothing_found(impl, names, own):
     shown = list(wanted.values())
     listed = ", ".join(shown[:6]) + (f", ... ({len(shown)} names; refcheck --list shows them all)"
                                      if len(shown) > 6 else "")
-    text = (f"{impl.label} defines none of the functions looked for ({impl.plan.describe().split(',')[0]}): "
-            f"{listed}.")
+    text = f"{impl.label} defines none of the functions looked for (course {impl.plan.course.name}): {listed}."
     if not own:
-        return text + f" It defines no functions or classes of its own."
+        return text + " It defines no functions or classes of its own."
     text += f" It defines {', '.join(own[:8])}{', ...' if len(own) > 8 else ''}."
-    pairs = [(o, c[0]) for o in own for c in [close(o, shown, n=1, cutoff=0.5)] if c]
+    from .registry import ROWS
+    known = set(ROWS) | set(looked_for(impl, list(ROWS)).values())  # names already the contract's
+    pairs = [(o, c[0]) for o in own if o not in known for c in [close(o, shown, n=1, cutoff=0.5)] if c][:5]
     if pairs:
         text += (" Closest: " + ", ".join(f"{o} ~ {c}" for o, c in pairs)
                  + f"; if they are those, name them so or map them: --map "
