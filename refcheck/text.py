@@ -6,6 +6,7 @@ import os
 import textwrap
 
 WIDTH = 80
+HINT_LINES = 2  # the table's hint, clipped; the failure's report below has all of it
 STATUS_LABEL = {"pass": "pass", "fail": "FAIL", "error": "ERROR", "missing": "missing"}
 
 # The file each family's functions are written in (CS231n's names where it has one).
@@ -79,19 +80,22 @@ def reason(r):
     return lines[1] if len(lines) > 1 else (lines[0] if lines else r.status)
 
 
-def note(r):
-    """The table's last column: the hint, or the reason of a FAIL/ERROR, or the first warning
-    with its case, or the cases not judged."""
+def note(r, room):
+    """The table's last column, as lines at most ``room`` wide: the hint, or the reason of a
+    FAIL/ERROR; for a pass, its first warning and the case it came from, or the cases not judged."""
     if r.status in ("fail", "error"):
-        return r.hint or reason(r)
-    notes = []
+        lines = textwrap.wrap(r.hint or reason(r), room, break_on_hyphens=False)
+        return lines[:HINT_LINES - 1] + [_clip(" ".join(lines[HINT_LINES - 1:]), room)] if len(lines) > HINT_LINES \
+            else lines
+    lines = []
     if r.warning_cases:
         first = r.warning_cases[0]
-        more = f" (+{len(r.warning_cases) - 1})" if len(r.warning_cases) > 1 else ""
-        notes.append(f"warning{more} [{first['case']}]: {first['warning']}")
+        more = f" (+{len(r.warning_cases) - 1} more)" if len(r.warning_cases) > 1 else ""
+        text = first["warning"].removeprefix(f"{r.name} ")  # "relu_backward passes ...": the row says whose
+        lines += [_clip(f"warning: {text}", room), _clip(f"on case {first['case']}{more}", room)]
     if r.not_judged and r.cases:
-        notes.append(f"not judged on {r.not_judged} cases")
-    return "; ".join(notes)
+        lines.append(_clip(f"not judged on {r.not_judged} cases", room))
+    return lines
 
 
 class Table:
@@ -106,15 +110,13 @@ class Table:
         return self.style("bold", head)
 
     def row(self, r):
-        """The function's row; a long hint goes on to a second line, under the hint column."""
+        """The function's row; a long hint goes on under the hint column (HINT_LINES at most)."""
         worst = "" if r.status in ("missing", "error") or not r.cases else f"{r.worst:8.3g}"
         failed = str(r.failed) if r.status in ("fail", "error") else ""
         name = r.name if len(r.name) <= self.name_width else r.name[:self.name_width - 3] + "..."
         start = f"{name:{self.name_width}} {'':6} {r.cases:5} {failed:>4} {worst:>8}  "
         room = self.width - len(start)
-        lines = textwrap.wrap(note(r), room, break_on_hyphens=False) or [""]
-        if len(lines) > 2:
-            lines = [lines[0], _clip(" ".join(lines[1:]), room)]
+        lines = note(r, room) or [""]
         if r.status == "pass":
             lines = [self.style("warning", line) for line in lines]
         status = self.style(r.status, f"{STATUS_LABEL[r.status]:6}")
