@@ -192,16 +192,11 @@ def _main(argv):
         impl.close()
 
 
-def _own_names(impl):
-    from .suggest import own_names
-    return getattr(impl, "own_names", None) or own_names(impl.module)
-
-
 def _run(args, impl, names, seeds, case):
     from . import run
     from .suggest import looked_for, nothing_found
     from .text import Style, Table, tail, wrap
-    nothing = nothing_found(impl, names, _own_names(impl))
+    nothing = nothing_found(impl, names)
     if nothing:
         print(wrap(f"refcheck: {nothing}"), file=sys.stderr)
         return 2

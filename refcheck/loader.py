@@ -103,8 +103,8 @@ def _directory_problem(target):
 def load(target):
     """Import ``target`` (a .py file or a module name); output it prints at import is swallowed."""
     is_file = target.endswith(".py") or os.sep in target
-    if os.path.isdir(target):
-        raise ImportProblem(_directory_problem(target))
+    if os.path.isdir(target) and (is_file or not os.path.exists(os.path.join(target, "__init__.py"))):
+        raise ImportProblem(_directory_problem(target))  # a package's name (no "/") imports as usual
     if is_file and not os.path.isfile(target):
         raise ImportProblem(f"cannot import {target}: no such file")
     try:

@@ -228,8 +228,8 @@ def checker_for(config):
     except (ImportProblem, ValueError) as exc:
         pytest.exit(f"refcheck: {exc}", returncode=2)
     from .registry import ROWS
-    from .suggest import nothing_found, own_names
-    nothing = nothing_found(impl, list(ROWS), getattr(impl, "own_names", None) or own_names(impl.module))
+    from .suggest import nothing_found
+    nothing = nothing_found(impl, list(ROWS))
     if nothing:  # nothing checked is not a success (as refcheck's exit status 2)
         impl.close()
         pytest.exit(f"refcheck: {nothing}", returncode=2)

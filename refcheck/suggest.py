@@ -31,12 +31,18 @@ def looked_for(impl, names):
     return {n: impl.call_for(ROWS[n]).needs[-1] for n in names}
 
 
-def nothing_found(impl, names, own):
+def defined_by(impl):
+    """own_names of the implementation's module (an isolated one's worker sent them)."""
+    return impl.own_names if hasattr(impl, "own_names") else own_names(impl.module)
+
+
+def nothing_found(impl, names):
     """The message when the module defines none of ``names`` (else None): the names looked for,
     the module's own names and, for each close one, the --map that would use it."""
     wanted = looked_for(impl, names)
     if any(impl.defines(n) for n in wanted.values()):
         return None
+    own = defined_by(impl)
     shown = list(wanted.values())
     listed = ", ".join(shown[:6]) + (f", ... ({len(shown)} names; refcheck --list shows them all)"
                                      if len(shown) > 6 else "")

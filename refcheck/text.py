@@ -80,21 +80,26 @@ def reason(r):
     return lines[1] if len(lines) > 1 else (lines[0] if lines else r.status)
 
 
+def _lines(text, room):
+    lines = textwrap.wrap(text, room, break_on_hyphens=False)
+    return lines[:HINT_LINES - 1] + [_clip(" ".join(lines[HINT_LINES - 1:]), room)] if len(lines) > HINT_LINES \
+        else lines
+
+
 def note(r, room):
     """The table's last column, as lines at most ``room`` wide: the hint, or the reason of a
-    FAIL/ERROR; for a pass, its first warning and the case it came from, or the cases not judged."""
+    FAIL/ERROR; for a pass, its first warning and the case it came from; the cases not judged."""
     if r.status in ("fail", "error"):
-        lines = textwrap.wrap(r.hint or reason(r), room, break_on_hyphens=False)
-        return lines[:HINT_LINES - 1] + [_clip(" ".join(lines[HINT_LINES - 1:]), room)] if len(lines) > HINT_LINES \
-            else lines
-    lines = []
-    if r.warning_cases:
+        lines = _lines(r.hint or reason(r), room)
+    elif r.warning_cases:
         first = r.warning_cases[0]
         more = f" (+{len(r.warning_cases) - 1} more)" if len(r.warning_cases) > 1 else ""
         text = first["warning"].removeprefix(f"{r.name} ")  # "relu_backward passes ...": the row says whose
-        lines += [_clip(f"warning: {text}", room), _clip(f"on case {first['case']}{more}", room)]
+        lines = [_clip(f"warning: {text}", room), _clip(f"on case {first['case']}{more}", room)]
+    else:
+        lines = []
     if r.not_judged and r.cases:
-        lines.append(_clip(f"not judged on {r.not_judged} cases", room))
+        lines += _lines(f"not judged on {r.not_judged} cases: {r.not_judged_reason}", room)
     return lines
 
 

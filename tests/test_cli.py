@@ -234,21 +234,21 @@ def test_make_verify_reports_refcheck_exit_status(tmp_path):
 @pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is not installed (.ci/run installs it)")
 def test_the_example_report_on_an_80_column_terminal(tmp_path):
     """The shipped example in a real terminal (tmux, 80x40): colour, nothing wider than the screen."""
-    session = f"refcheck-{os.getpid()}"
+    # a server of our own (its socket, no config), so that the pane has this process's environment
+    tmux = ["tmux", "-L", f"refcheck-test-{os.getpid()}", "-f", os.devnull]
     exe = shutil.which("refcheck") or f"{sys.executable} -m refcheck"
-    command = f"cd {ROOT} && {exe} {EXAMPLE}; echo exit=$?"
+    command = f"cd {ROOT} && {exe} {EXAMPLE}; echo exit=$?; sleep 120"
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "40", command + "; sleep 60"],
-                   env=env, check=True)
+    subprocess.run([*tmux, "new-session", "-d", "-s", "report", "-x", "80", "-y", "40", command], env=env, check=True)
     try:
         deadline, screen = time.time() + 300, ""
         while time.time() < deadline and "exit=" not in screen:
             time.sleep(1)
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-e", "-J", "-S", "-", "-t", session],
+            screen = subprocess.run([*tmux, "capture-pane", "-p", "-e", "-J", "-S", "-", "-t", "report"],
                                     capture_output=True, text=True, check=False).stdout
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+        subprocess.run([*tmux, "kill-server"], check=False, capture_output=True)
     (tmp_path / "screen.txt").write_text(screen)
     plain = ANSI.sub("", screen)
     assert "exit=1" in plain, plain[-2000:]
