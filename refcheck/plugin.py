@@ -154,6 +154,16 @@ def pytest_collection_modifyitems(session, config, items):
         items.extend(report.result)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    # under xdist, an import problem or a module defining nothing of the contract ends the run
+    # here, once (exit status 2), before the workers start and each one crashes on it
+    config = session.config
+    if config.getoption("impl") and getattr(config.option, "numprocesses", None) \
+            and not os.environ.get("PYTEST_XDIST_WORKER"):
+        checker(config)
+
+
 def pytest_sessionfinish(session):
     found = session.config.stash.get(_CHECKER, None)
     if found is not None:
@@ -229,7 +239,7 @@ def checker_for(config):
         pytest.exit(f"refcheck: {exc}", returncode=2)
     from .registry import ROWS
     from .suggest import nothing_found
-    nothing = nothing_found(impl, list(ROWS))
+    nothing = nothing_found(impl, list(ROWS), map_option="--refcheck-map")
     if nothing:  # nothing checked is not a success (as refcheck's exit status 2)
         impl.close()
         pytest.exit(f"refcheck: {nothing}", returncode=2)

@@ -36,7 +36,7 @@ def defined_by(impl):
     return impl.own_names if hasattr(impl, "own_names") else own_names(impl.module)
 
 
-def nothing_found(impl, names):
+def nothing_found(impl, names, map_option="--map"):
     """The message when the module defines none of ``names`` (else None): the names looked for,
     the module's own names and, for each close one, the --map that would use it."""
     wanted = looked_for(impl, names)
@@ -55,6 +55,6 @@ def nothing_found(impl, names):
     pairs = [(o, c[0]) for o in own if o not in known for c in [close(o, shown, n=1, cutoff=0.5)] if c][:5]
     if pairs:
         text += (" Closest: " + ", ".join(f"{o} ~ {c}" for o, c in pairs)
-                 + f"; if they are those, name them so or map them: --map "
+                 + f"; if they are those, name them so or map them: {map_option} "
                  + ",".join(f"{o}={next(k for k, v in wanted.items() if v == c)}" for o, c in pairs))
     return text

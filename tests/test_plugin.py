@@ -123,3 +123,4 @@ def test_a_module_defining_nothing_of_the_contract_is_exit_2_not_all_skipped(pyt
     assert result.ret == 2
     text = result.stdout.str() + result.stderr.str()
     assert "defines none of the functions looked for" in text and "my_softmax ~ softmax_loss" in text
+    assert "--refcheck-map my_softmax=softmax_loss" in text
