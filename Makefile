@@ -19,8 +19,15 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
+# refcheck's exit status: 0 every function checked passes; 1 one fails or errors; 2 a usage or
+# import problem, or nothing of the contract found. make says which, then exits 2 on 1 or 2 (as make
+# does for any failing recipe): scripts that need 1 apart from 2 call .venv/bin/refcheck itself.
 verify: $(STAMP)
-	$(BIN)/refcheck $(IMPL) $(ARGS)
+	@$(BIN)/refcheck $(IMPL) $(ARGS); status=$$?; case $$status in \
+	  0) ;; \
+	  1) echo "refcheck exited with status 1: a function fails or errors" >&2 ;; \
+	  *) echo "refcheck exited with status $$status: a usage or import problem, or nothing of the contract found" >&2 ;; \
+	esac; exit $$status
 
 docs: $(STAMP)
 	$(BIN)/python -m refcheck.docs > docs/API.md

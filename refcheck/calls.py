@@ -12,6 +12,7 @@ they are passed, and the names of what it returns. tests/test_calls.py checks ev
 signatures against refimpl's.
 """
 import copy
+import inspect
 import re
 from dataclasses import dataclass, field
 
@@ -104,7 +105,31 @@ class Signature:
 
     def invoke(self, fn, values):
         args, kwargs = self.arguments(values)
+        self.check_arity(fn, args, kwargs)
         return fn(*args, **kwargs)
+
+    def check_arity(self, fn, args, kwargs):
+        """A function whose parameters cannot take the contract's arguments is Malformed, in the
+        contract's terms (``affine_forward takes 2 arguments (x, w), the contract passes 3 (x, w,
+        b)``), not a TypeError raised inside refcheck."""
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):  # a builtin or C function: let the call itself tell
+            return
+        try:
+            sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            params = [p for p in sig.parameters.values()]
+            shown = ", ".join(str(p).split(":")[0].split("=")[0] for p in params)
+            passed = [k for k, _ in zip(self.args or (), args)] if self.args is not None else []
+            names = passed + list(kwargs)
+            count = len(args) + len(kwargs)
+            plural = "s" if len(params) != 1 else ""
+            text = (f"{self.name} takes {len(params)} argument{plural} ({shown}), the contract passes "
+                    f"{count} ({', '.join(names) if names else count})")
+            if len(params) == count:
+                text += f": {exc}"
+            raise Malformed(text) from None
 
     def with_(self, **changes):
         return type(self)(**{**self.__dict__, **changes})

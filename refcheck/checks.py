@@ -1,6 +1,8 @@
-"""The generic check as pytest tests: one test per (function, case), ids like
-``test_case[affine_backward-float32-seed3]``. Collected by ``pytest --impl PATH`` (refcheck.plugin)
-and re-exported by refimpl's own tests/test_reference.py.
+"""The generic check as plain pytest tests: one test per (function, case), ids like
+``test_case[affine_backward-float32-seed3]``, for a test file of one's own that re-exports them
+(refimpl's tests/test_reference.py does) with a ``refcheck_impl`` fixture (the plugin's checks the
+--impl module). ``pytest --impl PATH`` itself adds the checks as ``refcheck/NAME::CASE`` items
+(refcheck.plugin).
 """
 from .cases import seeds_for
 from .registry import ROWS

@@ -1,7 +1,8 @@
-"""``refcheck PATH``: verify a module's functions against the PyTorch oracles.
+"""``refcheck PATH``: verify a module's functions against the PyTorch oracles (argument parsing and
+printing; the run itself is refcheck.run, the text refcheck.text).
 
-Exit status: 0 when every function found passes, 1 when any fails or errors, 2 for a usage or
-import problem.
+Exit status: 0 every function checked passes; 1 a function fails or errors; 2 a usage problem, a
+module that cannot be imported, or one that defines none of the functions looked for.
 """
 from .parallel import pin_threads
 
@@ -12,31 +13,65 @@ import json  # noqa: E402
 import sys  # noqa: E402
 
 from .cases import PROFILES, Case, seeds_for  # noqa: E402
-from .run import Usage, make_impl, plan_options, select  # noqa: E402,F401 (plan_options, select: part of this module's API)
-from .text import HEADER, table_row, tail  # noqa: E402
+from .run import Usage, make_impl, plan_options, select  # noqa: E402,F401 (plan_options: part of this module's API)
+
+EXIT_STATUS = """exit status:
+  0  every function checked passes (warnings allowed unless --strict)
+  1  a function fails or errors
+  2  a usage problem, a module that cannot be imported, or one that defines none
+     of the functions looked for"""
+
+
+def _number(kind, minimum, strict):
+    """An argparse type: a ``kind`` greater than (``strict``) or at least ``minimum``."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, "
+                                             f"got {text!r}") from None
+        if value < minimum or (strict and value == minimum) or value != value:
+            raise argparse.ArgumentTypeError(f"must be {'greater than' if strict else 'at least'} {minimum}, "
+                                             f"got {text}")
+        return value
+    return parse
+
+
+def _version():
+    from importlib import metadata
+    try:
+        return metadata.version("refimpl")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="refcheck", description="Check a module's implementations of the refimpl contract "
-        "(CS231n names and signatures) against PyTorch, function by function.")
-    p.add_argument("path", nargs="+", help="a .py file or an importable module name; several: batch mode "
-                   "(one summary row per submission, isolated)")
-    p.add_argument("--json", metavar="FILE", help="also write the verdicts as JSON to FILE")
+        "(CS231n names and signatures) against PyTorch, function by function.",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("path", nargs="*", help="a .py file or an importable module name (dotted names are "
+                                           "imported from the current folder too); several: batch mode "
+                                           "(one summary row per submission, isolated)")
+    p.add_argument("--version", action="version", version=f"refcheck (refimpl) {_version()}")
+    p.add_argument("--list", action="store_true", help="list the contract's functions by file and exit")
+    p.add_argument("--json", metavar="FILE", help="also write the verdicts as JSON to FILE ('-': to stdout, "
+                                                  "the report going to stderr)")
     p.add_argument("--only", metavar="NAME,...", help="check only these functions")
     p.add_argument("--case", metavar="ID", help="run one case (as printed in a repro line) and show it")
-    p.add_argument("--seeds", type=int, metavar="N", help="randomized cases per dtype (overrides --profile)")
+    p.add_argument("--seeds", type=_number(int, 0, False), metavar="N",
+                   help="randomized cases per dtype, 0 or more (overrides --profile)")
     p.add_argument("--profile", choices=sorted(PROFILES),
                    help="quick (20 seeds, default) or thorough (100); also $REFCHECK_PROFILE")
-    p.add_argument("-n", dest="workers", type=int, default=1, metavar="WORKERS",
+    p.add_argument("-n", dest="workers", type=_number(int, 1, False), default=1, metavar="WORKERS",
                    help="check functions in this many processes (default 1)")
     p.add_argument("--strict", action="store_true", help="warnings count as failures")
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="time limit per call of the implementation (default 20)")
+    p.add_argument("--timeout", type=_number(float, 0, True), default=None, metavar="SECONDS",
+                   help="time limit per call of the implementation, above 0 (default 20)")
     p.add_argument("--isolate", action="store_true",
                    help="run the implementation in a worker process: crashes, hangs and huge allocations "
                         "become errors, and nothing it patches can change a verdict (not a sandbox)")
-    p.add_argument("--memory", type=int, default=None, metavar="MB",
+    p.add_argument("--memory", type=_number(int, 0, True), default=None, metavar="MB",
                    help="with --isolate, the memory the implementation may allocate (default 2048)")
     p.add_argument("--no-shrink", action="store_true", help="report the first failing case as found")
     p.add_argument("--course", metavar="NAME",
@@ -49,6 +84,8 @@ def parse_args(argv):
                    help="call the functions with NumPy arrays or torch tensors (default: detected)")
     p.add_argument("--device", default=None, metavar="DEVICE",
                    help="with torch tensors, the device they are put on: cpu (default) or cuda")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the report: auto (default) on a terminal unless $NO_COLOR is set")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (pictures of "
                    "each failure need matplotlib: pip install 'refimpl[report]')")
     batch = p.add_argument_group("batch mode (several paths, or --summary): a whole class's submissions")
@@ -60,7 +97,9 @@ def parse_args(argv):
     batch.add_argument("--no-isolate", action="store_true",
                        help="import the submissions into this process (faster; only for trusted code)")
     args = p.parse_args(argv)
-    args.paths, args.path = args.path, args.path[0]
+    if not args.path and not args.list:
+        p.error("the path of the module to check is required (or --list, --version)")
+    args.paths, args.path = args.path, (args.path[0] if args.path else None)
     args.batch = len(args.paths) > 1 or bool(args.summary or args.html_dir or args.json_dir)
     if not args.batch and args.no_isolate:
         p.error("--no-isolate is for the batch mode (a single path runs in this process unless --isolate)")
@@ -69,33 +108,95 @@ def parse_args(argv):
     return args
 
 
-def run_one_case(impl, names, case_id):
+def list_contract(out):
+    """The contract's functions by the file they are written in, one line each (the signature)."""
+    from .registry import FAMILIES, family_rows
+    from .text import FILES, wrap
+    groups = {}
+    for family, _ in FAMILIES:
+        groups.setdefault(FILES.get(family, family), []).extend(family_rows(family))
+    for file, rows in groups.items():
+        print(f"{file} ({len(rows)})", file=out)
+        for row in rows:
+            signature = getattr(row.call, "signature", None)
+            text = str(signature) if signature is not None and signature.declared else row.name
+            print(wrap(f"  {text}").replace("\n    ", "\n      "), file=out)
+
+
+def select_names(only):
+    """select() with "did you mean" for the names it does not know."""
+    from .registry import ROWS
+    from .suggest import did_you_mean
+    try:
+        return select(only)
+    except Usage:
+        names = [n.strip() for n in only.split(",") if n.strip()]
+        unknown = [f"{n}{did_you_mean(n, ROWS)}" for n in names if n not in ROWS]
+        raise Usage(f"--only: unknown function{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                    f"refcheck --list shows the contract's functions") from None
+
+
+def parse_case(case_id, names):
+    """The case of ``--case``, checked against each named function's cases."""
+    from .registry import ROWS
+    from .suggest import did_you_mean
+    case = Case.parse(case_id)
+    for name in names:
+        edges = ROWS[name].gen.edges
+        if case.seed is None and case.token not in edges:
+            raise Usage(f"--case: {name} has no case {case.token!r}{did_you_mean(case.token, edges)}; its cases "
+                        f"are seed<K> and the edges {', '.join(edges)}")
+    return case
+
+
+def run_one_case(impl, names, case, out=None):
+    out = out or sys.stdout
     from . import engine, hints
     from .registry import ROWS
-    case = Case.parse(case_id)
+    from .suggest import looked_for
+    from .text import wrap
     bad = False
     for name in names:
         checked = engine.check_case(impl, ROWS[name], case)
         status = checked.outcome.status
+        if status == "missing":
+            raise Usage(f"--case: {name} is not defined in {impl.label} (looked for "
+                        f"{looked_for(impl, [name])[name]})")
         if status == "pass":
-            extra = f"; warnings: {'; '.join(checked.outcome.warnings)}" if checked.outcome.warnings else ""
-            print(f"{name} passes case {case.id} (worst error {checked.outcome.worst:.3g} of the "
-                  f"tolerance){extra}\n  inputs: {engine.describe_inputs(checked.inputs)}")
+            warned = checked.outcome.warnings
+            lines = [f"{name} passes case {case.id}" + (", with warnings:" if warned else "")]
+            lines += [f"  warning: {w}" for w in warned]
+            lines.append(f"  worst error: {checked.outcome.worst:.3g} of the tolerance")
+            lines.append(f"  inputs: {engine.describe_inputs(checked.inputs)}")
+            print(wrap("\n".join(lines)), file=out)
         else:
             bad = True
             hint = hints.find(ROWS[name], checked) if status == "fail" else None
-            print(engine.case_report(name, checked, impl.label, hint))
+            print(wrap(engine.case_report(name, checked, impl.label, hint)), file=out)
     return 1 if bad else 0
 
 
 def main(argv=None):
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `refcheck --list | head`: the reader left; say nothing more
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.list:
+        list_contract(sys.stdout)
+        return 0
     from .loader import ImportProblem
     if args.batch:
         from .batch import main as batch_main
         return batch_main(args)
     try:
-        names = select(args.only)
+        names = select_names(args.only)
+        case = parse_case(args.case, names) if args.case else None
         seeds = args.seeds if args.seeds is not None else seeds_for(args.profile)
         args.options = plan_options(args.path, args.course, args.map, args.arrays, args.device)
         impl = make_impl(args.path, args.timeout, args.isolate, args.memory, args.options)
@@ -103,27 +204,39 @@ def main(argv=None):
         print(f"refcheck: {exc}", file=sys.stderr)
         return 2
     try:
-        return _run(args, impl, names, seeds)
-    except ValueError as exc:
+        return _run(args, impl, names, seeds, case)
+    except (Usage, ValueError) as exc:
         print(f"refcheck: {exc}", file=sys.stderr)
         return 2
     finally:
         impl.close()
 
 
-def _run(args, impl, names, seeds):
-    if args.case:
-        return run_one_case(impl, names, args.case)
-
+def _run(args, impl, names, seeds, case):
     from . import run
     from .progress import Functions, Progress
-    print(f"refcheck {args.path}: {len(names)} functions, {seeds} randomized cases per dtype "
-          f"(float64, float32) plus edge cases; {impl.plan.describe()}", file=sys.stderr)
-    print(HEADER)
+    from .suggest import looked_for, nothing_found
+    from .text import Style, Table, tail, wrap
+    nothing = nothing_found(impl, names)
+    if nothing:
+        print(wrap(f"refcheck: {nothing}"), file=sys.stderr)
+        return 2
+    if case is not None:
+        return run_one_case(impl, names, case)
+
+    out = sys.stderr if args.json == "-" else sys.stdout
+    style = Style.for_stream(out, args.color)
+    wanted = looked_for(impl, names)
+    defined = [n for n in names if impl.defines(wanted[n])]
+    of = "functions asked for" if args.only else "contract functions"
+    print(wrap(f"refcheck {args.path}: {len(defined)} of the {len(names)} {of} defined, {seeds} randomized "
+               f"cases per dtype (float64, float32) plus edge cases; {impl.plan.describe()}"), file=sys.stderr)
+    table = Table(defined, style)
+    print(table.header(), file=out)
 
     def show(result):
         if result.status != "missing":
-            print(table_row(result), flush=True)
+            print(table.row(result), file=out, flush=True)
 
     progress = Progress()
     report = run.run(impl, names, seeds, args.strict, not args.no_shrink, details=bool(args.html),
@@ -131,9 +244,11 @@ def _run(args, impl, names, seeds):
                      worker_args=(args.path, args.timeout, args.isolate, args.memory, args.options),
                      on_result=Functions(len(names), progress, show))
     progress.clear()
-    for line in tail(report):
-        print(line)
-    if args.json:
+    print("\n".join(tail(report, style)), file=out)
+    if args.json == "-":
+        json.dump(report.to_json(), sys.stdout, indent=2)
+        print()
+    elif args.json:
         with open(args.json, "w") as f:
             json.dump(report.to_json(), f, indent=2)
     if args.html:

@@ -212,6 +212,7 @@ class Report:
     seconds: float = 0.0
     not_judged: int = 0             # a backward's cases on which its own forward raised
     not_judged_reason: str = ""     # the forward's error on the first of them
+    warning_cases: list = field(default_factory=list)  # {"warning", "case", "repro"}: where each was first seen
 
 
 def _forward_row(row):
@@ -335,6 +336,8 @@ def check_function(impl, name, cases, strict=False, minimize=True):
         for w in outcome.warnings:
             if w not in report.warnings:
                 report.warnings.append(w)
+                report.warning_cases.append({"warning": w, "case": case.id,
+                                             "repro": repro_command(impl.label, name, case)})
         if outcome.status == "pass":
             report.worst = max(report.worst, outcome.worst)
         else:
@@ -360,6 +363,9 @@ def check_function(impl, name, cases, strict=False, minimize=True):
         report.status, report.message = "error", f"{name}: no value comparison ran"
     elif strict and report.warnings:
         report.status, report.failed = "fail", report.cases
-        report.message = f"{name}: warnings are failures under --strict: " + "; ".join(report.warnings)
+        report.message = "\n".join(
+            [f"{name} fails under --strict: its warnings are failures"]
+            + [f"  warning: {w['warning']} (case {w['case']})\n  repro: {w['repro']}" for w in report.warning_cases])
+        report.repro = report.warning_cases[0]["repro"]
     report.seconds = time.perf_counter() - start
     return report

@@ -92,7 +92,8 @@ def _worker_main(conn, target, memory_mb, options=None):
     if memory_mb:
         limit = _vm_bytes("VmData") + memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    conn.send_bytes(_encode({"names": names, "plan": plan.spec()}, {}))
+    from .suggest import own_names
+    conn.send_bytes(_encode({"names": names, "plan": plan.spec(), "own": own_names(module)}, {}))
     while True:
         try:
             request = conn.recv()
@@ -210,6 +211,7 @@ class IsolatedImplementation:
             raise ValueError(header["plan_error"])
         from .courses import Plan
         self.plan = Plan.from_spec(header["plan"])
+        self.own_names = header.get("own", [])
         return set(header["names"])
 
     def _receive(self, timeout):

@@ -89,14 +89,29 @@ def probe(target, timeout=120):
         raise ImportProblem(verdict["problem"])
 
 
+def _directory_problem(target):
+    files = sorted(f for f in os.listdir(target) if f.endswith(".py") and f != "__init__.py")
+    shown = ", ".join(os.path.join(target, f) for f in files[:3]) + (", ..." if len(files) > 3 else "")
+    package = os.path.exists(os.path.join(target, "__init__.py"))
+    stem = next((f[:-3] for f in files if f == "layers.py"), files[0][:-3] if files else "module")
+    dotted = os.path.normpath(target).replace(os.sep, ".") + "." + stem
+    return (f"cannot import {target}: it is a directory; name one file in it"
+            + (f" ({shown})" if files else "")
+            + (f", or a module of the package by its dotted name ({dotted})" if package else ""))
+
+
 def load(target):
     """Import ``target`` (a .py file or a module name); output it prints at import is swallowed."""
     is_file = target.endswith(".py") or os.sep in target
+    if os.path.isdir(target) and (is_file or not os.path.exists(os.path.join(target, "__init__.py"))):
+        raise ImportProblem(_directory_problem(target))  # a package's name (no "/") imports as usual
     if is_file and not os.path.isfile(target):
         raise ImportProblem(f"cannot import {target}: no such file")
     try:
         with silenced():
             if not is_file:
+                if os.getcwd() not in sys.path and "" not in sys.path:
+                    sys.path.insert(0, os.getcwd())  # as `python -m` does: cs231n.layers from its parent folder
                 return importlib.import_module(target)
             name, root = _module_name_for(target)
             if root not in sys.path:

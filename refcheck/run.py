@@ -106,7 +106,8 @@ class Report:
         functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
                               "message": r.message, "repro": r.repro, "hint": r.hint,
                               "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4),
-                              "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason}
+                              "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason,
+                              "warning_cases": r.warning_cases}
                      for r in self.results}
         data = {"implementation": self.implementation, "functions": functions, "summary": self.summary}
         return dict(data, problem=self.problem) if self.problem else data

@@ -1,6 +1,7 @@
 """The verifier's two faces on other people's modules: verdicts, hints, warnings, the pytest plugin."""
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -49,7 +50,13 @@ def test_make_verify_example_gets_the_right_verdict_and_hint_for_each_function(t
     assert functions["conv_forward_naive"]["warnings"] == ["out is float64 for float32 inputs"]
     assert any("exactly 0" in w for w in functions["relu_backward"]["warnings"])  # x >= 0: a warning
     assert {n for n, f in functions.items() if f["status"] == "missing"} == set(ROWS) - set(EXAMPLE_VERDICTS)
-    assert "not defined (not checked): batchnorm_backward" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "\n  layers.py: batchnorm_backward, batchnorm_backward_alt, dropout_backward," in out
+    assert "\n  rnn_layers.py: none of its 13 functions\n" in out  # a whole file absent: a count
+    assert "relu_backward" not in out.split("not defined")[1].split("\n\n")[0]  # defined ones are not listed
+    # the shipped example's report fits 80 columns (twice: once per run), FAIL rows say what is wrong
+    assert max(len(line) for line in out.splitlines()) <= 80, max(out.splitlines(), key=len)
+    assert re.search(r"^max_pool_backward_naive FAIL +50 +\d+ +\S+  Every tied maximum", out, re.M), out
 
 
 def test_backward_is_an_error_when_its_forward_always_raises_or_is_missing():
@@ -83,13 +90,17 @@ def test_wrong_structure_and_hangs_are_errors():
 
 def test_pytest_plugin_runs_the_same_checks_with_xdist_k_and_junit(tmp_path):
     junit = tmp_path / "report.xml"
-    result = run("-m", "pytest", "--impl", EXAMPLE, "-n", "2", "-q", "-p", "no:cacheprovider",
-                 "-k", "relu or svm_loss or affine_forward or max_pool_backward", f"--junitxml={junit}")
+    # the checks' node ids as arguments: those checks only, not refimpl's own suite beside them
+    chosen = ["refcheck/relu_forward", "refcheck/relu_backward", "refcheck/svm_loss", "refcheck/affine_forward",
+              "refcheck/max_pool_backward_naive", "refcheck/lstm_forward"]
+    result = run("-m", "pytest", "--impl", EXAMPLE, "-n", "2", "-q", "-p", "no:cacheprovider", *chosen,
+                 "-k", "not lstm", f"--junitxml={junit}")
     assert result.returncode == 1, result.stdout[-3000:]
-    cases = ET.parse(junit).getroot().iter("testcase")
-    failed = {c.get("name").split("[")[1].split("-")[0] for c in cases if c.find("failure") is not None}
-    assert failed == {"max_pool_backward_naive"}
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    assert {c.get("classname") for c in cases} == {n.replace("/", ".") for n in chosen[:-1]}
+    failed = {c.get("classname") for c in cases if c.find("failure") is not None}
+    assert failed == {"refcheck.max_pool_backward_naive"}
     assert "repro: " in result.stdout and "Every tied maximum" in result.stdout
     assert "RefcheckWarning: relu_backward" in result.stdout and "exactly 0" in result.stdout
-    skipped = run("-m", "pytest", "--impl", EXAMPLE, "-q", "-p", "no:cacheprovider", "-k", "lstm_forward")
+    skipped = run("-m", "pytest", "--impl", EXAMPLE, "-q", "-p", "no:cacheprovider", "-n", "0", "refcheck/lstm_forward")
     assert skipped.returncode == 0 and "skipped" in skipped.stdout
