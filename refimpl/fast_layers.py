@@ -208,35 +208,41 @@ def max_pool_forward_fast(x, pool_param):
 
 @v.float16_as_float32
 def max_pool_backward_fast(dout, cache):
-    """As max_pool_backward_naive: the offsets are visited in row-major order and the first one
-    holding a window's maximum takes its gradient (as torch); a NaN is the maximum of its window
-    (np.maximum propagates it) and takes the gradient; overlapping windows add up."""
+    """As max_pool_backward_naive: each window's gradient goes to the first offset (in row-major
+    order) holding its maximum, as torch; a NaN is the maximum of its window (np.maximum
+    propagated it) and takes the gradient; overlapping windows add up."""
     x, out, (ph, pw, stride) = cache
     dout = v.floats("dout", dout, ndim=4)
     v.shape("dout", dout, out.shape, " (the forward's output)")
-    h_out, w_out = out.shape[2:]
-    dx = np.zeros(x.shape, dtype=dout.dtype)
-    overlapping = stride < ph or stride < pw
-    finite = np.isfinite(dout).all()
+    dx = np.empty(x.shape, dtype=dout.dtype)
 
     def route(part):
-        for batch in _cache_sized_batches(x, part):
-            xb, ob, gb, dxb = x[batch], out[batch], dout[batch], dx[batch]
-            unclaimed = np.ones(ob.shape, dtype=bool)
-            has_nan = np.isnan(ob).any()  # NaN == NaN is False: those windows are claimed by isnan
-            for i, j in itertools.product(range(ph), range(pw)):
-                tap = _tap(xb, i, j, stride, h_out, w_out)
-                first = tap == ob
-                if has_nan:
-                    first |= np.isnan(tap)
-                first &= unclaimed
-                unclaimed ^= first
-                dx_tap = _tap(dxb, i, j, stride, h_out, w_out)
-                if not finite:  # 0 * NaN is NaN: a non-finite dout must reach only the claiming offsets
-                    dx_tap += np.where(first, gb, 0)
-                elif overlapping:
-                    dx_tap += gb * first  # dense products: much faster than masked scatters
-                else:  # the offsets of disjoint windows never meet: write, do not add
-                    np.multiply(gb, first, out=dx_tap)
+        for batch in _cache_sized_batches(x, part, budget=1 << 20):
+            _scatter_to_first_maxima(x[batch], out[batch], dout[batch], dx[batch], ph, pw, stride)
     _threads.split(route, len(x), x.size)
     return dx
+
+
+def _scatter_to_first_maxima(xb, ob, gb, dxb, ph, pw, stride):
+    """dxb = each window's gradient gb added at its first maximum: the offset k of that maximum is
+    K - max over offsets of (K - k) * [tap_k == max] (one-byte passes), then one scatter-add
+    (np.bincount, summing in float64: a pixel shared by overlapping windows gets their gradients'
+    sum rounded once; a NaN or inf in gb reaches only its own pixel)."""
+    n, c, h, w = xb.shape
+    h_out, w_out = ob.shape[2:]
+    offsets = list(itertools.product(range(ph), range(pw)))
+    nan = np.isnan(ob).any()  # NaN == NaN is False: a NaN maximum is found by isnan
+    weight, term, hit = (np.zeros(ob.shape, dtype=np.uint16), np.empty(ob.shape, dtype=np.uint16),
+                         np.empty(ob.shape, dtype=bool))
+    for k, (i, j) in enumerate(offsets):
+        tap = _tap(xb, i, j, stride, h_out, w_out)
+        np.equal(tap, ob, out=hit)
+        if nan:
+            hit |= np.isnan(tap)
+        np.multiply(hit, np.uint16(len(offsets) - k), out=term)
+        np.maximum(weight, term, out=weight)
+    first = len(offsets) - weight.astype(np.intp)
+    corner = ((np.arange(n * c)[:, None, None] * h + stride * np.arange(h_out)[:, None]) * w
+              + stride * np.arange(w_out))  # flat index of each window's top-left pixel
+    pixel = corner.reshape(ob.shape) + np.array([i * w + j for i, j in offsets])[first]
+    dxb[...] = np.bincount(pixel.ravel(), weights=gb.ravel(), minlength=dxb.size).reshape(dxb.shape)
