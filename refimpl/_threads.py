@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 # pinned to one BLAS thread (refcheck's and pytest's workers: refcheck.parallel) runs serially.
 ENV = "REFIMPL_NUM_THREADS"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-MIN_ELEMENTS = 1 << 15  # below this many elements per thread, a thread's start-up costs more than it saves
+MIN_ELEMENTS = 1 << 17  # fewer elements per thread: handing a part to a thread (~50 us) costs more than it saves
 
 _pool = None
 _pool_key = None
