@@ -1,18 +1,22 @@
 """Fast convolution and max pooling (CS231n ``fast_layers.py``): the naive layers' contract,
 computed so that BLAS does the arithmetic and both cores do the rest.
 
-- 3x3 stride-1 convolutions (pad <= 2) of finite inputs: Winograd F(2x2, 3x3), 2.25x fewer
-  multiplies than im2col (refimpl._winograd).
-- Every other convolution: im2col with strided views of the padded input (no window is copied
-  one by one) and one matrix product. A NaN or inf anywhere in x or w takes this path too: it
-  propagates exactly as torch's products propagate it, where Winograd's transforms would mix an
-  inf with its neighbours (inf - inf) into NaNs that torch does not give.
-- Max pooling: a running maximum over the window offsets, each a strided pass (no window copied).
+- 3x3 stride-1 convolutions (pad <= 2) with at least 32 channels in and out: Winograd
+  F(2x2, 3x3), 2.25x fewer multiplies than im2col (refimpl._winograd).
+- Every other convolution: im2col on the channel-major padded input (strided views, no window
+  copied one by one) and one matrix product; dx's product and col2im run one slice of the batch
+  at a time, so that col2im reads the product from the cache. A NaN or inf anywhere in x or w
+  takes this path too (and a non-finite dout sends Winograd's backward to it): it propagates
+  exactly as torch's products do, where Winograd's transforms would mix an inf with its
+  neighbours (inf - inf) into NaNs that torch does not give.
+- Max pooling: a running maximum over the window offsets, each a strided pass (no window copied);
+  the backward finds each window's first maximum in one-byte passes and scatters the gradients
+  in one np.bincount.
 
 The passes that are not matrix products (im2col and col2im, the transforms, the transposes,
 pooling) run on one slice of the batch or of the channels per thread (refimpl._threads: the
 thread count follows REFIMPL_NUM_THREADS / OMP_NUM_THREADS; one thread runs everything in
-order); the products are BLAS's, which threads them itself.
+order and gives the same bits); the products are BLAS's, which threads them itself.
 """
 import itertools
 
@@ -239,7 +243,7 @@ def _scatter_to_first_maxima(xb, ob, gb, dxb, ph, pw, stride):
         np.equal(tap, ob, out=hit)
         if nan:
             hit |= np.isnan(tap)
-        np.multiply(hit, np.uint16(len(offsets) - k), out=term)
+        np.multiply(hit.view(np.uint8), np.uint16(len(offsets) - k), out=term)  # bool * uint16 keeps the GIL
         np.maximum(weight, term, out=weight)
     first = len(offsets) - weight.astype(np.intp)
     corner = ((np.arange(n * c)[:, None, None] * h + stride * np.arange(h_out)[:, None]) * w
