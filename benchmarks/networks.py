@@ -109,12 +109,13 @@ def torch_network(layers, params):
     return nn.Sequential(*modules)
 
 
-def torch_step_fn(layers, params, x, y):
-    """A function doing one step of the torch network (input gradient included); it returns
-    (loss, [dx] + the parameters' gradients in refimpl's layouts)."""
+def torch_step_fn(layers, params, x, y, input_grad=True):
+    """A function doing one step of the torch network (with the input's gradient unless
+    ``input_grad`` is False, as a torch training loop would), and one returning the gradients
+    ([dx] + the parameters', in refimpl's layouts; dx is None without the input's gradient)."""
     model = torch_network(layers, params)
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    xt, yt = torch.tensor(x, requires_grad=True), torch.tensor(y)
+    xt, yt = torch.tensor(x, requires_grad=input_grad), torch.tensor(y)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -129,27 +130,29 @@ def torch_step_fn(layers, params, x, y):
         for m in model:
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 out += [m.weight.grad.T if isinstance(m, nn.Linear) else m.weight.grad, m.bias.grad]
-        return [g.detach().numpy() for g in out]
+        return [None if g is None else g.detach().numpy() for g in out]
     return step, grads
 
 
-def agreement(layers, dtype):
-    """The worst relative difference ||refimpl - torch|| / ||torch|| over the loss, dx and every
-    parameter's gradient after one step from the same weights, and the name of that output."""
+def agreement(layers, dtype, input_grad=True):
+    """The worst relative difference ||refimpl - torch|| / ||torch|| over the loss, dx (with
+    ``input_grad``) and every parameter's gradient after one step from the same weights, and the
+    name of that output."""
     params, x, y = make(layers, dtype)
     loss, ours = refimpl_step(layers, [p.copy() for p in params], x, y)
-    step, grads = torch_step_fn(layers, params, x, y)
+    step, grads = torch_step_fn(layers, params, x, y, input_grad)
     theirs_loss = step().item()
     names = ["dx"] + [f"{kind}{i}" for i in range(len(params) // 2) for kind in ("dw", "db")]
     worst = (abs(loss - theirs_loss) / abs(theirs_loss), "loss")
     for name, a, b in zip(names, ours, grads()):
-        worst = max(worst, (np.linalg.norm(a - b) / np.linalg.norm(b), name))
+        if b is not None:
+            worst = max(worst, (np.linalg.norm(a - b) / np.linalg.norm(b), name))
     return worst
 
 
-def steps(layers, dtype):
+def steps(layers, dtype, input_grad=True):
     """(refimpl's step, torch's step): fresh networks from the same weights, for timing."""
     params, x, y = make(layers, dtype)
     ours_params = [p.copy() for p in params]
-    torch_step, _ = torch_step_fn(layers, params, x, y)
+    torch_step, _ = torch_step_fn(layers, params, x, y, input_grad)
     return (lambda: refimpl_step(layers, ours_params, x, y)), torch_step
