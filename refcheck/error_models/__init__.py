@@ -11,6 +11,7 @@ imported at the end."""
 import numpy as np
 
 from ..tolerances import Tier, model
+from . import winograd
 
 
 def _f(a):
@@ -50,8 +51,26 @@ def _windows(xp, hh, ww, stride, h_out, w_out):
 @model("conv_forward_naive", "conv_backward_naive", "conv_forward_fast", "conv_backward_fast",
        keys=("out", "dx", "dw", "db"),
        reason="sums of products over each window: the convolution of |x| with |w| plus |b|, and "
-              "its gradients' counterparts")
+              "its gradients' counterparts; on 3x3 stride-1 shapes the larger of that and what "
+              "Winograd F(2x2, 3x3) rounds, |A^T| (|G| |w| |G^T| * |B^T| |x| |B|) |A| summed over "
+              "channels, and its backward forms' counterparts (error_models/winograd.py derives it)")
 def _conv(a, e, u):
+    out = _conv_direct(a, e, u)
+    stride, pad = int(a["conv_param"]["stride"]), int(a["conv_param"]["pad"])
+    if winograd.applies(np.shape(a["w"]), stride):
+        x, w = _f(a["x"]), _f(a["w"])
+        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        wino = winograd.forward(xp, w, *out["out"].shape[2:]) + _f(a["b"])[None, :, None, None]
+        out["out"] = np.maximum(out["out"], wino)
+        if "dout" in a:
+            dx, dw = winograd.backward(xp, w, _f(a["dout"]), pad, *x.shape[2:])
+            out.update(dx=np.maximum(out["dx"], dx), dw=np.maximum(out["dw"], dw))
+    return out
+
+
+def _conv_direct(a, e, u):
+    """The direct sums' magnitudes (a loop, im2col's product): also how an error already in x, w or
+    dout propagates through the exact convolution (sandwiches' quadrature)."""
     x, w, b = _f(a["x"]), _f(a["w"]), _f(a["b"])
     stride, pad = int(a["conv_param"]["stride"]), int(a["conv_param"]["pad"])  # whole floats are sizes
     hh, ww = w.shape[2:]

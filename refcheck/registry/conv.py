@@ -8,7 +8,11 @@ from . import backward, forward
            dh=(0, 5), dw=(0, 5), edges={
                "pad_zero": {"pad": 0}, "stride_two": {"stride": 2, "dh": 4, "dw": 3},
                "one_by_one": {"HH": 1, "WW": 1}, "full_window": {"pad": 0, "dh": 0, "dw": 0},
-               "one_sample": {"N": 1}})
+               "one_sample": {"N": 1},
+               # the most common CNN layer (VGG's "same" 3x3) and a "valid" one with odd outputs:
+               # the shapes Winograd F(2x2, 3x3) computes
+               "three_by_three": {"HH": 3, "WW": 3, "stride": 1, "pad": 1, "C": 3, "F": 4, "dh": 4, "dw": 5},
+               "three_by_three_valid": {"HH": 3, "WW": 3, "stride": 1, "pad": 0, "dh": 4, "dw": 1}})
 def conv(c):
     """H = max(1, HH - 2*pad) + dh, so every combination of sizes is a valid convolution."""
     h, w = max(1, c.HH - 2 * c.pad) + c.dh, max(1, c.WW - 2 * c.pad) + c.dw

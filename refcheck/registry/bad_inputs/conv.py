@@ -5,6 +5,7 @@ from ._entries import INF, NAN, computes, put, rejects
 
 
 _CONV = dict(N=2, C=2, F=3, HH=3, WW=3, pad=1, stride=1, dh=2, dw=2)  # x (2, 2, 3, 3) with pad 1
+_CONV32 = dict(_CONV, C=32, F=32)
 _POOL = dict(N=2, C=2, ph=2, pw=2, stride=2, dh=2, dw=2)  # x (2, 2, 4, 4)
 _CONV_FORWARD = [
     rejects("kernel larger than the padded input", r"window 7 is larger than the \(padded\) input 5", sizes=_CONV,
@@ -29,6 +30,10 @@ _CONV_FORWARD = [
              conv_param={"stride": 2.0, "pad": 1.0}),
     computes("empty batch", sizes=dict(N=0)),
     computes("NaN in x", x=put("x", NAN)),
+    # 32 channels in and out, 3x3, stride 1: the layer refimpl's fast conv computes by Winograd,
+    # whose transforms would turn inf - inf into NaNs where torch's products give +-inf
+    computes("inf and -inf in x of a 32-channel 3x3 layer", sizes=_CONV32, x=put("x", [INF, -INF], at=[0, 10])),
+    computes("NaN in w of a 32-channel 3x3 layer", sizes=_CONV32, w=put("w", NAN, at=4)),
 ]
 _CONV_BACKWARD = [
     rejects("dout of another shape", r"dout must have shape \(2, 3, 3, 3\).*got \(2, 3, 3, 2\)", sizes=_CONV,
@@ -36,6 +41,9 @@ _CONV_BACKWARD = [
     computes("empty batch", sizes=dict(N=0)),
     computes("NaN in dout", dout=put("dout", NAN)),
     computes("NaN in x", x=put("x", NAN)),
+    computes("inf and -inf in dout of a 32-channel 3x3 layer", sizes=_CONV32,
+             dout=put("dout", [INF, -INF], at=[0, 10])),
+    computes("inf in x of a 32-channel 3x3 layer", sizes=_CONV32, x=put("x", INF, at=5)),
 ]
 _POOL_FORWARD = [
     rejects("window larger than x", r"window 5 is larger than the \(padded\) input 4", sizes=_POOL,

@@ -57,6 +57,8 @@ BAD_INPUTS = {
                 dout=np.zeros((3, 2))),
         computes("NaN in x passes the gradient, as torch's x <= 0 test", x=put("x", NAN)),
         computes("NaN in dout", dout=put("dout", NAN)),
+        computes("NaN and inf in dout wherever x <= 0: the gradient there is 0",
+                 dout=lambda a: np.where(np.asarray(a["x"]) <= 0, np.where(np.asarray(a["x"]) < -0.5, INF, NAN), a["dout"])),
         computes("empty input", sizes=dict(d1=0)),
     ],
     "softmax_loss": _SCORES,
