@@ -10,6 +10,7 @@ and of its inputs.
 from html import escape
 
 from . import pictures
+from .text import worst_text
 
 COLOURS = {"pass": "#d7f5dc", "fail": "#ffd6d6", "error": "#ffe2b8", "missing": "#eeeeee"}
 LABELS = {"pass": "\u2714 pass", "fail": "\u2718 FAIL", "error": "\u26a0 ERROR", "missing": "\u2013 missing"}
@@ -29,7 +30,7 @@ STYLE = """
 
 
 def _row(r):
-    worst = "" if r.status in ("missing", "error") or not r.cases else f"{r.worst:.3g}"
+    worst = "" if r.status in ("missing", "error") or not r.cases else worst_text(r.worst)
     notes = []
     if r.hint:
         notes.append(f"hint: {escape(r.hint)}")

@@ -116,7 +116,7 @@ class Table:
 
     def row(self, r):
         """The function's row; a long hint goes on under the hint column (HINT_LINES at most)."""
-        worst = "" if r.status in ("missing", "error") or not r.cases else f"{r.worst:8.3g}"
+        worst = "" if r.status in ("missing", "error") or not r.cases else worst_text(r.worst)
         failed = str(r.failed) if r.status in ("fail", "error") else ""
         name = r.name if len(r.name) <= self.name_width else r.name[:self.name_width - 3] + "..."
         start = f"{name:{self.name_width}} {'':6} {r.cases:5} {failed:>4} {worst:>8}  "
@@ -209,3 +209,9 @@ HEADER = Table().header()
 
 def table_row(r):
     return Table([r.name]).row(r)
+
+
+def worst_text(ratio):
+    """The worst |diff| / allowed of a function: beyond 1e6 the number says nothing more (an exact
+    zero expected gives an allowed error of almost nothing), so ``>1e6``; inf and nan as they are."""
+    return ">1e6" if 1e6 < ratio < float("inf") else f"{ratio:.3g}"
