@@ -73,14 +73,65 @@ RNN_LAYERS_PYTORCH = {
 }
 
 
+# assignment3/cs231n/transformer_layers.py: nn.Modules whose nn.Linear layers hold x @ W + b as
+# weight W.T, bias b (the contract's params, MultiHeadAttention's key/query/value/proj)
+def _linear_weight(w):
+    return w.T
+
+
+def _mha_init(args):
+    return (int(args["query"].shape[-1]), int(args["num_heads"])), {}
+
+
+MHA_PARAMS = {f"params['{k}']": (f"{layer}.{'weight' if k[0] == 'W' else 'bias'}", _linear_weight if k[0] == "W" else None)
+              for k, layer in (("Wq", "query"), ("bq", "query"), ("Wk", "key"), ("bk", "key"), ("Wv", "value"),
+                               ("bv", "value"), ("Wo", "proj"), ("bo", "proj"))}
+MHA_MODULE = Module("MultiHeadAttention", _mha_init, MHA_PARAMS)
+
+PE_EXTRA_ROWS = 3  # PositionalEncoding is built longer than the sequence it encodes: its forward must slice
+
+
+def _pe_init(args):
+    """PositionalEncoding(embed_dim, max_len=...) for the x of _zeros_sequence."""
+    _, length, embed_dim = args["x"].shape
+    return (embed_dim,), {"max_len": length + PE_EXTRA_ROWS}
+
+
+def _one_sequence(out, args):
+    """PositionalEncoding's (1, S, D) output -> pe (S, D); any other shape is judged as it is."""
+    return out[0] if getattr(out, "ndim", 0) == 3 and out.shape[0] == 1 else out
+
+
+def _zeros_sequence(args):
+    """PositionalEncoding.forward(x) adds pe to x: x = zeros (1, max_len, embed_dim) in float32
+    (CS231n's pe buffer is float32 whatever x is), so its output is pe itself."""
+    args["x"] = np.zeros((1, int(args.pop("max_len")), int(args.pop("embed_dim"))), dtype=np.float32)
+    return args
+
+
+PE_MODULE = Module("PositionalEncoding", _pe_init, {}, result=_one_sequence)
+
+TRANSFORMER_LAYERS = {
+    "positional_encoding": Bind("PositionalEncoding.forward(x) -> pe", _zeros_sequence, module=PE_MODULE),
+    "multi_head_attention_forward": Bind("MultiHeadAttention.forward(query, key, value, attn_mask=...) -> out",
+                                         module=MHA_MODULE),
+}
+
+
 def _detect_cs231n_2025(module, names):
     """A torch module that is rnn_layers_pytorch.py, or defines its recurrent forwards without most
     of the backwards a NumPy-style rnn_layers.py has (affine_forward alone says nothing)."""
     from .tensors import imports_torch
     if not imports_torch(module):
         return None
-    if module.__name__.rsplit(".", 1)[-1] == "rnn_layers_pytorch":
-        return "the module is rnn_layers_pytorch.py"
+    base = module.__name__.rsplit(".", 1)[-1]
+    if base in ("rnn_layers_pytorch", "transformer_layers", "contrastive_loss"):
+        return f"the module is {base}.py"
+    if any(n.startswith("hello_") for n in names):  # EECS 498's files (their own MultiHeadAttention)
+        return None
+    layers = [c for c in ("PositionalEncoding", "MultiHeadAttention") if _cs231n_module(module, c)]
+    if layers:
+        return f"defines the nn.Modules {', '.join(layers)} (transformer_layers.py's, attn_mask 0 = blocked)"
     forwards = [n for n in RNN_LAYERS_PYTORCH if n.endswith("_forward") and n != "affine_forward"
                 and callable(getattr(module, n, None))]
     backwards = [n for n in forwards if callable(getattr(module, n.replace("_forward", "_backward"), None))]
@@ -88,6 +139,19 @@ def _detect_cs231n_2025(module, names):
         return (f"a torch module defining {', '.join(forwards)} without their backwards "
                 f"(rnn_layers_pytorch.py style: forwards only, gradients by autograd)")
     return None
+
+
+def _cs231n_module(module, name):
+    """``name`` is an nn.Module class of transformer_layers.py's form (MultiHeadAttention's forward
+    takes attn_mask; EECS 498's takes mask)."""
+    cls = getattr(module, name, None)
+    if not inspect.isclass(cls) or not any(k.__name__ == "Module" for k in cls.__mro__):
+        return False
+    try:
+        params = inspect.signature(cls.forward).parameters
+    except (TypeError, ValueError):
+        return False
+    return name != "MultiHeadAttention" or "attn_mask" in params
 
 
 # ---- eecs498 --------------------------------------------------------------------------------
@@ -204,7 +268,7 @@ EECS498_HINTS = {
 COURSES = {c.name: c for c in (
     Course("cs231n", "Stanford CS231n, the contract's own names (NumPy, or torch tensors)"),
     Course("cs231n-2025", "Stanford CS231n 2025: rnn_layers_pytorch.py, forward-only torch functions",
-           RNN_LAYERS_PYTORCH, arrays="torch", detect=_detect_cs231n_2025,
+           {**RNN_LAYERS_PYTORCH, **TRANSFORMER_LAYERS}, arrays="torch", detect=_detect_cs231n_2025,
            conventions=(("the forwards", "return the output alone (no cache); the backward rows and dx of "
                                          "temporal_softmax_loss come from autograd through them"),)),
     Course("eecs498", "UMich EECS 498-007 / 598-005 (torch tensors)", EECS498_BINDS, arrays="torch",
