@@ -19,10 +19,13 @@ from . import _validate as v
 from .activations import working_dtypes
 
 
-def _rows(name, a):
-    a = v.floats(name, a, ndim=2)
-    if a.shape[0] == 0:
-        raise ValueError(f"{name} must have at least one row, got shape {a.shape}")
+def _rows(name, a, ndim=2):
+    """Vectors (the rows of a 2-D array, or one 1-D array) with at least one feature: an empty
+    vector has no direction."""
+    a = v.floats(name, a, ndim=ndim)
+    if a.shape[-1] == 0 or (ndim == 2 and a.shape[0] == 0):
+        raise ValueError(f"{name} must have at least one {'row and one ' if ndim == 2 else ''}feature, "
+                         f"got shape {a.shape}")
     return a
 
 
@@ -43,7 +46,7 @@ def _cosines(a, b):
 def sim(z_i, z_j):
     """The normalized dot product z_i . z_j / (|z_i| |z_j|) of two vectors (D,): a scalar of their
     dtype. torch: ``F.cosine_similarity(z_i, z_j, dim=0)`` (which clamps the norms at eps)."""
-    z_i = v.floats("z_i", z_i, ndim=1)
+    z_i = _rows("z_i", z_i, ndim=1)
     z_j = v.floats("z_j", z_j, ndim=1)
     v.shape("z_j", z_j, z_i.shape, f" (the size of z_i {z_i.shape})")
     out_dtype, work = working_dtypes(z_i, z_j)
