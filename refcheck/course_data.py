@@ -111,6 +111,13 @@ def _zeros_sequence(args):
 
 PE_MODULE = Module("PositionalEncoding", _pe_init, {}, result=_one_sequence)
 
+# assignment3/cs231n/simclr/contrastive_loss.py: the losses return the loss alone (autograd gives the
+# gradients); simclr_loss_vectorized(..., device='cuda') builds its mask on device: the inputs' is passed
+CONTRASTIVE_LOSS = {
+    "simclr_loss_naive": "simclr_loss_naive(out_left, out_right, tau) -> loss",
+    "simclr_loss_vectorized": "simclr_loss_vectorized(out_left, out_right, tau, device=...) -> loss",
+}
+
 TRANSFORMER_LAYERS = {
     "positional_encoding": Bind("PositionalEncoding.forward(x) -> pe", _zeros_sequence, module=PE_MODULE),
     "multi_head_attention_forward": Bind("MultiHeadAttention.forward(query, key, value, attn_mask=...) -> out",
@@ -129,6 +136,8 @@ def _detect_cs231n_2025(module, names):
         return f"the module is {base}.py"
     if any(n.startswith("hello_") for n in names):  # EECS 498's files (their own MultiHeadAttention)
         return None
+    if callable(getattr(module, "simclr_loss_vectorized", None)) or callable(getattr(module, "simclr_loss_naive", None)):
+        return "a torch module defining SimCLR's losses (contrastive_loss.py: the loss alone, gradients by autograd)"
     layers = [c for c in ("PositionalEncoding", "MultiHeadAttention") if _cs231n_module(module, c)]
     if layers:
         return f"defines the nn.Modules {', '.join(layers)} (transformer_layers.py's, attn_mask 0 = blocked)"
@@ -268,7 +277,7 @@ EECS498_HINTS = {
 COURSES = {c.name: c for c in (
     Course("cs231n", "Stanford CS231n, the contract's own names (NumPy, or torch tensors)"),
     Course("cs231n-2025", "Stanford CS231n 2025: rnn_layers_pytorch.py, forward-only torch functions",
-           {**RNN_LAYERS_PYTORCH, **TRANSFORMER_LAYERS}, arrays="torch", detect=_detect_cs231n_2025,
+           {**RNN_LAYERS_PYTORCH, **TRANSFORMER_LAYERS, **CONTRASTIVE_LOSS}, arrays="torch", detect=_detect_cs231n_2025,
            conventions=(("the forwards", "return the output alone (no cache); the backward rows and dx of "
                                          "temporal_softmax_loss come from autograd through them"),)),
     Course("eecs498", "UMich EECS 498-007 / 598-005 (torch tensors)", EECS498_BINDS, arrays="torch",

@@ -26,6 +26,7 @@ RNN_2025 = ["affine_forward", "affine_backward", "rnn_step_forward", "rnn_step_b
             "rnn_backward", "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
             "word_embedding_forward", "word_embedding_backward", "temporal_affine_forward",
             "temporal_affine_backward", "temporal_softmax_loss"]
+SIMCLR = ["sim", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_naive", "simclr_loss_vectorized"]
 TRANSFORMER_2025 = ["positional_encoding", "multi_head_attention_forward", "multi_head_attention_backward"]
 FC = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss", "svm_loss",
       "dropout_forward", "dropout_backward", "sgd", "sgd_momentum", "rmsprop", "adam", "affine_relu_forward",
@@ -48,6 +49,7 @@ CORRECT = {
                                                    "word_embedding_backward", "temporal_softmax_loss"]),
     "eecs498/one_stage_detector.py": ("eecs498", ["nms"]),
     "../../../examples/cs231n_2025_transformer_layers.py": ("cs231n-2025", TRANSFORMER_2025),
+    "cs231n_2025/contrastive_loss.py": ("cs231n-2025", SIMCLR),
 }
 
 
@@ -108,6 +110,11 @@ TRANSFORMER_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/transformer_
     "multi_head_attention_forward": ("fail", "scaled by 1 / sqrt(E), the model's width"),
     "multi_head_attention_backward": ("fail", "The forward's out already differs"),
 }
+SIMCLR_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/contrastive_loss_mistakes.py
+    "sim": ("pass", None), "compute_sim_matrix": ("pass", None), "sim_positive_pairs": ("error", None),
+    "simclr_loss_naive": ("fail", "divided by N, the number of pairs"),
+    "simclr_loss_vectorized": ("fail", "The denominator includes the sample itself"),
+}
 INTERVIEW = {  # examples/interview/answers.py, mapped by examples/interview/pyproject.toml
     "softmax_loss": ("pass", None), "compute_distances": ("pass", None),
     "lstm_step_forward": ("fail", "i, f, g, o (torch's order)"),
@@ -120,9 +127,10 @@ INTERVIEW = {  # examples/interview/answers.py, mapped by examples/interview/pyp
     (os.path.join(FIXTURES, "eecs498", "mistakes.py"), EECS_MISTAKES),
     (os.path.join(FIXTURES, "cs231n_2025", "rnn_layers_mistakes.py"), RNN_2025_MISTAKES),
     (os.path.join(FIXTURES, "cs231n_2025", "transformer_layers_mistakes.py"), TRANSFORMER_2025_MISTAKES),
+    (os.path.join(FIXTURES, "cs231n_2025", "contrastive_loss_mistakes.py"), SIMCLR_MISTAKES),
     ("examples/interview/answers.py", INTERVIEW),
 ], ids=["eecs498-example", "eecs498-mistakes", "cs231n-2025-mistakes", "cs231n-2025-transformer-mistakes",
-        "interview-example"])
+        "cs231n-2025-simclr-mistakes", "interview-example"])
 def test_each_classic_mistake_is_caught_with_its_hint(path, expected):
     _, reports = verdicts_of(path, list(expected), settings=options_for(path))
     for name, (status, hint) in expected.items():
@@ -254,6 +262,7 @@ def test_the_course_data_names_contract_functions_and_their_arguments():
             available = set(args) - (set(bind.module.params) if bind.module else set())
             if isinstance(ROWS[name].call, Backward):  # a backward takes the upstream gradients and the cache
                 available = set(inputs.douts) | {"cache"}
+            available |= {"device"}  # the plan passes the tensors' device where a signature takes one
             assert set(sig.args or ()) <= available, (course.name, name, sig, sorted(available))
             if bind.module is not None:  # arguments, or entries of dict arguments (params['Wq'])
                 entries = {f"{k}['{sub}']" for k, a in args.items() if isinstance(a, dict) for sub in a}

@@ -1,8 +1,7 @@
 """Mutants of SimCLR's contrastive loss: the classic mistakes of CS231n's contrastive_loss.py (the
 sample itself left in its denominator, the mean over N pairs instead of 2N samples, plain dot
-products for similarities, tau multiplied in) and of its similarity helpers. Each loss mistake
-is registered on both the naive and the vectorized loss; gradients are those of the mistaken
-loss (what autograd gives a student who made it)."""
+products for similarities, tau multiplied in) and of its similarity helpers. The gradients are
+those of the mistaken loss (what autograd gives a student who made it)."""
 import numpy as np
 
 import refimpl

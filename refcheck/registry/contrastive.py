@@ -43,10 +43,10 @@ def _views(c):
 
 
 VIEW_EDGES = {"one_pair": {"N": 1}, "one_feature": {"D": 1}, "identical_views": {}, "parallel_views": {},
-              "large_values": {}, "many_samples": {"N": 12}}
+              "large_values": {}, "many_samples": {"N": 8}}
 
 
-@generator(N=(1, 12), D=(1, 8), edges=VIEW_EDGES)
+@generator(N=(1, 8), D=(1, 8), edges=VIEW_EDGES)
 def view_pairs(c):
     """out_left, out_right (N, D): the two augmented views of N samples."""
     left, right = _views(c)
@@ -63,7 +63,7 @@ def stacked(c):
     return dict(out=out), {}
 
 
-@generator(N=(1, 12), D=(1, 8), tau=(0, len(TAUS) - 1), edges={
+@generator(N=(1, 8), D=(1, 8), tau=(0, len(TAUS) - 1), edges={
     **VIEW_EDGES, "small_tau": {}, "unit_tau": {"tau": 3}, "cold": {"tau": 0}})
 def views(c):
     """out_left, out_right (N, D) and the temperature tau (0.05 to 2); small_tau: 0.01, where
