@@ -560,4 +560,4 @@ model("lstm_forward", "lstm_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db
 
 
 from . import attention, detection_more, interview, sandwiches  # noqa: E402,F401 (their models register too)
-from . import contrastive  # noqa: E402,F401
+from . import contrastive, transformer  # noqa: E402,F401
