@@ -118,10 +118,25 @@ CONTRASTIVE_LOSS = {
     "simclr_loss_vectorized": "simclr_loss_vectorized(out_left, out_right, tau, device=...) -> loss",
 }
 
+FFN_MODULE = Module("FeedForwardNetwork", lambda a: ((int(a["W1"].shape[0]), int(a["W1"].shape[1])), {}),
+                    {"W1": ("fc1.weight", _linear_weight), "b1": "fc1.bias", "W2": ("fc2.weight", _linear_weight),
+                     "b2": "fc2.bias"})
+
+
+def _patch_init(args):
+    """PatchEmbedding(img_size, patch_size, in_channels, embed_dim) for the case's square images."""
+    _, channels, side, _ = args["x"].shape
+    return (int(side), int(args["patch_size"])), {"in_channels": int(channels), "embed_dim": int(args["w"].shape[1])}
+
+
+PATCH_MODULE = Module("PatchEmbedding", _patch_init, {"w": ("proj.weight", _linear_weight), "b": "proj.bias"})
+
 TRANSFORMER_LAYERS = {
     "positional_encoding": Bind("PositionalEncoding.forward(x) -> pe", _zeros_sequence, module=PE_MODULE),
     "multi_head_attention_forward": Bind("MultiHeadAttention.forward(query, key, value, attn_mask=...) -> out",
                                          module=MHA_MODULE),
+    "feed_forward_forward": Bind("FeedForwardNetwork.forward(x) -> out", module=FFN_MODULE),
+    "patch_embedding_forward": Bind("PatchEmbedding.forward(x) -> out", module=PATCH_MODULE),
 }
 
 
@@ -138,7 +153,8 @@ def _detect_cs231n_2025(module, names):
         return None
     if callable(getattr(module, "simclr_loss_vectorized", None)) or callable(getattr(module, "simclr_loss_naive", None)):
         return "a torch module defining SimCLR's losses (contrastive_loss.py: the loss alone, gradients by autograd)"
-    layers = [c for c in ("PositionalEncoding", "MultiHeadAttention") if _cs231n_module(module, c)]
+    layers = [c for c in ("PositionalEncoding", "MultiHeadAttention", "FeedForwardNetwork", "PatchEmbedding")
+              if _cs231n_module(module, c)]
     if layers:
         return f"defines the nn.Modules {', '.join(layers)} (transformer_layers.py's, attn_mask 0 = blocked)"
     forwards = [n for n in RNN_LAYERS_PYTORCH if n.endswith("_forward") and n != "affine_forward"

@@ -27,7 +27,8 @@ RNN_2025 = ["affine_forward", "affine_backward", "rnn_step_forward", "rnn_step_b
             "word_embedding_forward", "word_embedding_backward", "temporal_affine_forward",
             "temporal_affine_backward", "temporal_softmax_loss"]
 SIMCLR = ["sim", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_naive", "simclr_loss_vectorized"]
-TRANSFORMER_2025 = ["positional_encoding", "multi_head_attention_forward", "multi_head_attention_backward"]
+TRANSFORMER_2025 = ["positional_encoding", "multi_head_attention_forward", "multi_head_attention_backward",
+                    "feed_forward_forward", "feed_forward_backward", "patch_embedding_forward", "patch_embedding_backward"]
 FC = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss", "svm_loss",
       "dropout_forward", "dropout_backward", "sgd", "sgd_momentum", "rmsprop", "adam", "affine_relu_forward",
       "affine_relu_backward"]
@@ -109,6 +110,8 @@ TRANSFORMER_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/transformer_
     "positional_encoding": ("fail", "a sine-cosine pair shares the exponent 2i"),
     "multi_head_attention_forward": ("fail", "scaled by 1 / sqrt(E), the model's width"),
     "multi_head_attention_backward": ("fail", "The forward's out already differs"),
+    "feed_forward_forward": ("fail", "applies ReLU"), "feed_forward_backward": ("fail", "The forward's out already"),
+    "patch_embedding_forward": ("fail", "flattened channel-last"),
 }
 SIMCLR_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/contrastive_loss_mistakes.py
     "sim": ("pass", None), "compute_sim_matrix": ("pass", None), "sim_positive_pairs": ("error", None),
