@@ -30,10 +30,12 @@ class Bind:
     in contract names (arguments left out are not passed; arguments the contract lacks come from
     ``convert``); ``convert(args) -> args``: the case's contract arguments in the course's
     conventions (a new dict; the oracle keeps the originals); ``module``: an nn.Module target
-    (refcheck.autograd.Module) whose method ``call`` names."""
+    (refcheck.autograd.Module) whose method ``call`` names; ``outside(args) -> reason or None``: why
+    the course's function cannot take a case of the contract's (its cases are then not judged)."""
     call: str
     convert: object = None
     module: Module = None
+    outside: object = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,37 @@ def _sequence_dims(args):
 LSTM_MODULE = Module("LSTM", _sequence_dims, {"Wx": "Wx", "Wh": "Wh", "b": "b"})
 WORD_EMBEDDING_MODULE = Module("WordEmbedding", lambda a: (tuple(a["W"].shape), {}), {"W": "W_embed"})
 
+def _blocked_mask(args):
+    """EECS 498's scaled_dot_product_no_loop_batch(query, key, value, mask): mask (N, S, T) True where
+    blocked (filled with -1e9); the contract's boolean mask (True = may attend) and is_causal become it."""
+    q, k = args["q"], args["k"]
+    shape = (q.shape[0], q.shape[1], k.shape[1])
+    mask, causal = args.pop("mask", None), args.pop("is_causal", False)
+    args.pop("scale", None)
+    if causal:
+        mask = np.tri(shape[1], shape[2], dtype=bool)
+    args["mask"] = None if mask is None else np.ascontiguousarray(np.broadcast_to(~np.asarray(mask, bool), shape))
+    return args
+
+
+def _outside_no_loop_batch(args):
+    """The cases EECS 498's no-loop function cannot take: it has one batch axis (N, K, M), a boolean
+    mask or none, the default scale; and its -1e9 fill gives a query with no allowed key uniform
+    weights (the contract: 0), which the course's masks never produce."""
+    if np.ndim(args["q"]) != 3:
+        return f"the course's function takes (N, K, M) inputs, not {np.ndim(args['q'])}-D ones"
+    if args.get("scale") is not None:
+        return "the course's function has no scale argument (it always divides by sqrt(M))"
+    mask = args.get("mask")
+    if mask is not None and np.asarray(mask).dtype != bool:
+        return "the course's mask is boolean (True = blocked); the case's is an additive float mask"
+    allowed = (np.tri(args["q"].shape[-2], args["k"].shape[-2], dtype=bool) if args.get("is_causal")
+               else None if mask is None else np.asarray(mask))
+    if allowed is not None and not np.all(np.any(allowed, axis=-1)):
+        return "a query with no allowed key: the course's -1e9 fill gives it uniform weights, the contract 0"
+    return None
+
+
 EECS498_BINDS = {
     # A3/fully_connected_networks.py
     "affine_forward": "Linear.forward(x, w, b) -> out, cache",
@@ -256,11 +289,14 @@ EECS498_BINDS = {
     "lstm_step_forward": Bind("LSTM.step_forward(x, prev_h, prev_c) -> next_h, next_c", module=LSTM_MODULE),
     "lstm_forward": Bind("LSTM.forward(x, h0) -> h", module=LSTM_MODULE),
     "temporal_softmax_loss": Bind("temporal_softmax_loss(x, y, ignore_index) -> loss", _mask_to_ignore_index),
+    # A5/transformers.py's batched no-loop attention (the two-loop versions take no mask: --map them)
+    "scaled_dot_product_attention_forward": Bind("scaled_dot_product_no_loop_batch(q, k, v, mask) -> out, weights",
+                                                 _blocked_mask, outside=_outside_no_loop_batch),
     # the detection assignment
     "nms": Bind("nms(boxes, scores, iou_threshold) -> keep", _exclusive_boxes),
 }
 
-EECS498_MARKERS = ("hello_linear_classifier", "hello_fully_connected_networks", "hello_convolutional_networks",
+EECS498_MARKERS = ("hello_transformers", "hello_linear_classifier", "hello_fully_connected_networks", "hello_convolutional_networks",
                    "hello_rnn_lstm_captioning", "hello_single_stage_detector", "hello_two_stage_detector",
                    "hello_one_stage_detector", "hello_common")
 
@@ -282,6 +318,8 @@ def _detect_eecs498(module, names):
 
 
 EECS498_HINTS = {
+    "sdpa_mask_inverted": "The mask's polarity is inverted: in EECS 498's scaled_dot_product_no_loop_batch the mask "
+                          "is True where blocked (masked_fill(mask, -1e9)), False where the query may attend.",
     "dropout_p_drops": "p is used as the probability of keeping; in EECS 498 Dropout's p is the probability of "
                        "dropping: keep with rand >= p (or rand < 1 - p), scale by 1 / (1 - p).",
     "dropout_not_inverted": "The kept units are not scaled by 1 / (1 - p) (non-inverted dropout); inverted dropout "
@@ -302,6 +340,10 @@ COURSES = {c.name: c for c in (
                         ("nms", "torchvision's box widths: the pixel_inclusive cases' boxes are passed with x2, y2 + 1"),
                         ("temporal_softmax_loss", "ignore_index instead of a mask: masked-out steps get the label -1 "
                                                   "and ignore_index=-1"),
+                        ("scaled_dot_product_no_loop_batch", "mask True = blocked (N, K, K): the case's boolean mask "
+                                                             "is inverted and broadcast, is_causal becomes such a "
+                                                             "mask; cases with other leading axes, a float mask, a "
+                                                             "scale or a fully masked query are not judged"),
                         ("WordEmbedding, LSTM", "nn.Modules: constructed from the case's sizes, parameters W_embed / "
                                                 "Wx, Wh, b set from the case, gradients by autograd"))),
 )}

@@ -49,6 +49,8 @@ CORRECT = {
                                                    "lstm_forward", "lstm_backward", "word_embedding_forward",
                                                    "word_embedding_backward", "temporal_softmax_loss"]),
     "eecs498/one_stage_detector.py": ("eecs498", ["nms"]),
+    "eecs498/transformers.py": ("eecs498", ["scaled_dot_product_attention_forward",
+                                            "scaled_dot_product_attention_backward"]),
     "../../../examples/cs231n_2025_transformer_layers.py": ("cs231n-2025", TRANSFORMER_2025),
     "cs231n_2025/contrastive_loss.py": ("cs231n-2025", SIMCLR),
 }
@@ -100,6 +102,7 @@ EECS_MISTAKES = {  # tests/fixtures/courses/eecs498/mistakes.py
     "lstm_backward": ("fail", "The forward's h already differs"),
     "word_embedding_backward": ("error", None), "nms": ("fail", "dropped at IoU == threshold"),
     "conv_backward_naive": ("pass", None), "max_pool_backward_naive": ("pass", None), "rnn_forward": ("pass", None),
+    "scaled_dot_product_attention_forward": ("fail", "divided by d, not sqrt(d)"),
 }
 RNN_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/rnn_layers_mistakes.py (broken graphs: test_tensors)
     "rnn_forward": ("fail", "right only to float32 precision"),
@@ -270,7 +273,9 @@ def test_the_course_data_names_contract_functions_and_their_arguments():
             if bind.module is not None:  # arguments, or entries of dict arguments (params['Wq'])
                 entries = {f"{k}['{sub}']" for k, a in args.items() if isinstance(a, dict) for sub in a}
                 assert set(bind.module.params) <= set(args) | entries, (course.name, name)
-            assert set(sig.returns) <= set(courses.contract_signature(ROWS[name].call).returns), (course.name, sig)
+            # EECS 498's attention returns its weights beside out: passed back, not judged (the contract has none)
+            extra = set(sig.returns) - set(courses.contract_signature(ROWS[name].call).returns)
+            assert extra <= ({"weights"} if name == "scaled_dot_product_attention_forward" else set()), (course.name, sig)
         for mutant in course.hints:
             assert mutant in MUTANTS, f"{course.name} words a hint for {mutant}, which is no mutant"
 
@@ -346,3 +351,32 @@ def test_transformer_layer_mistakes_made_in_the_correct_example_are_caught(mista
         assert report.hint and hint in report.hint, (report.hint, report.message)
     if mistake == "mha_output_detached":
         assert ".detach() at transformer_layers.py:" in report.message, report.message
+
+
+def test_eecs498_attention_mask_is_true_where_blocked(tmp_path):
+    """A5's no-loop attention gets the case's mask inverted (True = blocked) and is_causal as such a
+    mask; a student who blocks where the mask is False fails with the hint in the course's words.
+    Cases the course's function cannot take (no batch axis, a float mask, a scale, a query with no
+    allowed key) are not judged, and say why."""
+    source = open(os.path.join(ROOT, FIXTURES, "eecs498", "transformers.py")).read()
+    assert "masked_fill(mask, -1e9)" in source
+    module = tmp_path / "transformers.py"
+    module.write_text(source.replace("masked_fill(mask, -1e9)", "masked_fill(~mask, -1e9)"))
+    checked = Implementation(load(str(module)), str(module))
+    assert checked.plan.course.name == "eecs498"
+    name = "scaled_dot_product_attention_forward"
+    cases = ROWS[name].gen.cases(5)
+    report = check_function(checked, name, cases)
+    assert report.status == "fail", report.message
+    assert report.not_judged and report.cases + report.not_judged == len(cases)
+    assert "the course's function takes (N, K, M) inputs" in report.not_judged_reason
+
+    def inverse_keeps_a_key(case):  # elsewhere the inverted mask blocks a query wholly: uniform weights, no hint
+        args = ROWS[name].gen(case).args
+        mask = args.get("mask")
+        return (args["q"].ndim == 3 and mask is not None and mask.dtype == bool
+                and bool(np.all(np.any(~mask, -1)) and np.all(np.any(mask, -1))))
+    shown = [c for c in ROWS[name].gen.cases(30) if inverse_keeps_a_key(c)]
+    assert shown
+    report = check_function(checked, name, shown)
+    assert report.status == "fail" and report.hint and "True where blocked" in report.hint, (report.message, report.hint)
