@@ -39,10 +39,15 @@ class Module:
     """An ``nn.Module`` target: ``cls`` (a name in the user's module), ``init(args) -> (args,
     kwargs)`` its constructor's arguments from the case's contract arguments, and ``params``:
     contract argument -> parameter name in the module, or (name, to_param) where ``to_param``
-    turns the contract's tensor into the parameter's layout (autograd carries the gradient back)."""
+    turns the contract's tensor into the parameter's layout (autograd carries the gradient back).
+    A contract argument that is a dict of arrays (multi-head attention's ``params``) is named by
+    its entries, ``"params['Wq']"``, whose gradients are judged as ``dparams['Wq']``. ``result(out,
+    args) -> out``, when given, turns the module's output into the contract's (a batch axis of one
+    taken off), on tensors, so that gradients still flow."""
     cls: str
     init: object
     params: dict = field(default_factory=dict)
+    result: object = None
 
     def param(self, contract_name):
         spec = self.params[contract_name]
@@ -125,7 +130,10 @@ class Autograd:
         self.user_file = None  # set by the plan: the file broken-graph messages point into
 
     def keys(self, expected):
-        return [k for k in expected if k in self.compares or "['" in k]
+        """The judged outputs and the state in dict arguments (bn_param['running_mean']), not the
+        entries of gradients the row does not judge (dparams['Wq'] of a forward)."""
+        args = set(self.signature.parameters)
+        return [k for k in expected if k in self.compares or ("['" in k and k.split("[")[0] in args)]
 
     # ---- the call -------------------------------------------------------------------------
     def _target(self, get, inputs, tensors):
@@ -174,6 +182,8 @@ class Autograd:
         name, the argument arrays it was given, the (array, tensor) pairs sent)."""
         arrays = self.arrays
         args = copy.deepcopy(inputs.args)
+        if self.module is not None:
+            _flatten_params(args, self.module.params)
         sent, tensors, leaves = [], {}, {}
         for k, v in args.items():
             floating = isinstance(v, np.ndarray) and v.dtype.kind == "f"
@@ -195,6 +205,8 @@ class Autograd:
                                  f"{_first_line(exc)} ({_where(traceback.extract_tb(exc.__traceback__), self.user_file)})") from None
             raise
         arrays.copy_back(sent)
+        if self.module is not None and self.module.result is not None:
+            result = self.module.result(result, args)
         return unpack(result, list(self.signature.returns), self.name), leaves, args, sent
 
     def __call__(self, get, inputs):
@@ -306,6 +318,16 @@ class Autograd:
         outside = [s for s in sites if not any(p in os.path.abspath(s[0]) for p in _LIBRARY_PARTS)]
         site = (mine or outside or [None])[-1]
         return f" (the operation at {os.path.basename(site[0])}:{site[1]} in {site[2]} used it)" if site else ""
+
+
+def _flatten_params(args, params):
+    """Replace (in place) each dict argument whose entries the module sets by name by those
+    entries, ``args["params"]["Wq"]`` -> ``args["params['Wq']"]``."""
+    for k in [k for k, v in args.items() if isinstance(v, dict)]:
+        flat = {f"{k}['{sub}']": v for sub, v in args[k].items()}
+        if set(flat) & set(params):
+            del args[k]
+            args.update(flat)
 
 
 def _raw(fn):

@@ -30,10 +30,12 @@ class Bind:
     in contract names (arguments left out are not passed; arguments the contract lacks come from
     ``convert``); ``convert(args) -> args``: the case's contract arguments in the course's
     conventions (a new dict; the oracle keeps the originals); ``module``: an nn.Module target
-    (refcheck.autograd.Module) whose method ``call`` names."""
+    (refcheck.autograd.Module) whose method ``call`` names; ``outside(args) -> reason or None``: why
+    the course's function cannot take a case of the contract's (its cases are then not judged)."""
     call: str
     convert: object = None
     module: Module = None
+    outside: object = None
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,90 @@ RNN_LAYERS_PYTORCH = {
 }
 
 
+# assignment3/cs231n/transformer_layers.py: nn.Modules whose nn.Linear layers hold x @ W + b as
+# weight W.T, bias b (the contract's params, MultiHeadAttention's key/query/value/proj)
+def _linear_weight(w):
+    return w.T
+
+
+def _mha_init(args):
+    return (int(args["query"].shape[-1]), int(args["num_heads"])), {}
+
+
+MHA_PARAMS = {f"params['{k}']": (f"{layer}.{'weight' if k[0] == 'W' else 'bias'}", _linear_weight if k[0] == "W" else None)
+              for k, layer in (("Wq", "query"), ("bq", "query"), ("Wk", "key"), ("bk", "key"), ("Wv", "value"),
+                               ("bv", "value"), ("Wo", "proj"), ("bo", "proj"))}
+MHA_MODULE = Module("MultiHeadAttention", _mha_init, MHA_PARAMS)
+
+PE_EXTRA_ROWS = 3  # PositionalEncoding is built longer than the sequence it encodes: its forward must slice
+
+
+def _pe_init(args):
+    """PositionalEncoding(embed_dim, max_len=...) for the x of _zeros_sequence."""
+    _, length, embed_dim = args["x"].shape
+    return (embed_dim,), {"max_len": length + PE_EXTRA_ROWS}
+
+
+def _one_sequence(out, args):
+    """PositionalEncoding's (1, S, D) output -> pe (S, D); any other shape is judged as it is."""
+    return out[0] if getattr(out, "ndim", 0) == 3 and out.shape[0] == 1 else out
+
+
+def _zeros_sequence(args):
+    """PositionalEncoding.forward(x) adds pe to x: x = zeros (1, max_len, embed_dim) in float32
+    (CS231n's pe buffer is float32 whatever x is), so its output is pe itself."""
+    args["x"] = np.zeros((1, int(args.pop("max_len")), int(args.pop("embed_dim"))), dtype=np.float32)
+    return args
+
+
+PE_MODULE = Module("PositionalEncoding", _pe_init, {}, result=_one_sequence)
+
+# assignment3/cs231n/simclr/contrastive_loss.py: the losses return the loss alone (autograd gives the
+# gradients); simclr_loss_vectorized(..., device='cuda') builds its mask on device: the inputs' is passed
+CONTRASTIVE_LOSS = {
+    "simclr_loss_naive": "simclr_loss_naive(out_left, out_right, tau) -> loss",
+    "simclr_loss_vectorized": "simclr_loss_vectorized(out_left, out_right, tau, device=...) -> loss",
+}
+
+FFN_MODULE = Module("FeedForwardNetwork", lambda a: ((int(a["W1"].shape[0]), int(a["W1"].shape[1])), {}),
+                    {"W1": ("fc1.weight", _linear_weight), "b1": "fc1.bias", "W2": ("fc2.weight", _linear_weight),
+                     "b2": "fc2.bias"})
+
+
+def _patch_init(args):
+    """PatchEmbedding(img_size, patch_size, in_channels, embed_dim) for the case's square images."""
+    _, channels, side, _ = args["x"].shape
+    return (int(side), int(args["patch_size"])), {"in_channels": int(channels), "embed_dim": int(args["w"].shape[1])}
+
+
+PATCH_MODULE = Module("PatchEmbedding", _patch_init, {"w": ("proj.weight", _linear_weight), "b": "proj.bias"})
+
+TRANSFORMER_LAYERS = {
+    "positional_encoding": Bind("PositionalEncoding.forward(x) -> pe", _zeros_sequence, module=PE_MODULE),
+    "multi_head_attention_forward": Bind("MultiHeadAttention.forward(query, key, value, attn_mask=...) -> out",
+                                         module=MHA_MODULE),
+    "feed_forward_forward": Bind("FeedForwardNetwork.forward(x) -> out", module=FFN_MODULE),
+    "patch_embedding_forward": Bind("PatchEmbedding.forward(x) -> out", module=PATCH_MODULE),
+}
+
+
 def _detect_cs231n_2025(module, names):
     """A torch module that is rnn_layers_pytorch.py, or defines its recurrent forwards without most
     of the backwards a NumPy-style rnn_layers.py has (affine_forward alone says nothing)."""
     from .tensors import imports_torch
     if not imports_torch(module):
         return None
-    if module.__name__.rsplit(".", 1)[-1] == "rnn_layers_pytorch":
-        return "the module is rnn_layers_pytorch.py"
+    base = module.__name__.rsplit(".", 1)[-1]
+    if base in ("rnn_layers_pytorch", "transformer_layers", "contrastive_loss"):
+        return f"the module is {base}.py"
+    if any(n.startswith("hello_") for n in names):  # EECS 498's files (their own MultiHeadAttention)
+        return None
+    if callable(getattr(module, "simclr_loss_vectorized", None)) or callable(getattr(module, "simclr_loss_naive", None)):
+        return "a torch module defining SimCLR's losses (contrastive_loss.py: the loss alone, gradients by autograd)"
+    layers = [c for c in ("PositionalEncoding", "MultiHeadAttention", "FeedForwardNetwork", "PatchEmbedding")
+              if _cs231n_module(module, c)]
+    if layers:
+        return f"defines the nn.Modules {', '.join(layers)} (transformer_layers.py's, attn_mask 0 = blocked)"
     forwards = [n for n in RNN_LAYERS_PYTORCH if n.endswith("_forward") and n != "affine_forward"
                 and callable(getattr(module, n, None))]
     backwards = [n for n in forwards if callable(getattr(module, n.replace("_forward", "_backward"), None))]
@@ -88,6 +166,19 @@ def _detect_cs231n_2025(module, names):
         return (f"a torch module defining {', '.join(forwards)} without their backwards "
                 f"(rnn_layers_pytorch.py style: forwards only, gradients by autograd)")
     return None
+
+
+def _cs231n_module(module, name):
+    """``name`` is an nn.Module class of transformer_layers.py's form (MultiHeadAttention's forward
+    takes attn_mask; EECS 498's takes mask)."""
+    cls = getattr(module, name, None)
+    if not inspect.isclass(cls) or not any(k.__name__ == "Module" for k in cls.__mro__):
+        return False
+    try:
+        params = inspect.signature(cls.forward).parameters
+    except (TypeError, ValueError):
+        return False
+    return name != "MultiHeadAttention" or "attn_mask" in params
 
 
 # ---- eecs498 --------------------------------------------------------------------------------
@@ -126,6 +217,37 @@ def _sequence_dims(args):
 
 LSTM_MODULE = Module("LSTM", _sequence_dims, {"Wx": "Wx", "Wh": "Wh", "b": "b"})
 WORD_EMBEDDING_MODULE = Module("WordEmbedding", lambda a: (tuple(a["W"].shape), {}), {"W": "W_embed"})
+
+def _blocked_mask(args):
+    """EECS 498's scaled_dot_product_no_loop_batch(query, key, value, mask): mask (N, S, T) True where
+    blocked (filled with -1e9); the contract's boolean mask (True = may attend) and is_causal become it."""
+    q, k = args["q"], args["k"]
+    shape = (q.shape[0], q.shape[1], k.shape[1])
+    mask, causal = args.pop("mask", None), args.pop("is_causal", False)
+    args.pop("scale", None)
+    if causal:
+        mask = np.tri(shape[1], shape[2], dtype=bool)
+    args["mask"] = None if mask is None else np.ascontiguousarray(np.broadcast_to(~np.asarray(mask, bool), shape))
+    return args
+
+
+def _outside_no_loop_batch(args):
+    """The cases EECS 498's no-loop function cannot take: it has one batch axis (N, K, M), a boolean
+    mask or none, the default scale; and its -1e9 fill gives a query with no allowed key uniform
+    weights (the contract: 0), which the course's masks never produce."""
+    if np.ndim(args["q"]) != 3:
+        return f"the course's function takes (N, K, M) inputs, not {np.ndim(args['q'])}-D ones"
+    if args.get("scale") is not None:
+        return "the course's function has no scale argument (it always divides by sqrt(M))"
+    mask = args.get("mask")
+    if mask is not None and np.asarray(mask).dtype != bool:
+        return "the course's mask is boolean (True = blocked); the case's is an additive float mask"
+    allowed = (np.tri(args["q"].shape[-2], args["k"].shape[-2], dtype=bool) if args.get("is_causal")
+               else None if mask is None else np.asarray(mask))
+    if allowed is not None and not np.all(np.any(allowed, axis=-1)):
+        return "a query with no allowed key: the course's -1e9 fill gives it uniform weights, the contract 0"
+    return None
+
 
 EECS498_BINDS = {
     # A3/fully_connected_networks.py
@@ -167,11 +289,14 @@ EECS498_BINDS = {
     "lstm_step_forward": Bind("LSTM.step_forward(x, prev_h, prev_c) -> next_h, next_c", module=LSTM_MODULE),
     "lstm_forward": Bind("LSTM.forward(x, h0) -> h", module=LSTM_MODULE),
     "temporal_softmax_loss": Bind("temporal_softmax_loss(x, y, ignore_index) -> loss", _mask_to_ignore_index),
+    # A5/transformers.py's batched no-loop attention (the two-loop versions take no mask: --map them)
+    "scaled_dot_product_attention_forward": Bind("scaled_dot_product_no_loop_batch(q, k, v, mask) -> out, weights",
+                                                 _blocked_mask, outside=_outside_no_loop_batch),
     # the detection assignment
     "nms": Bind("nms(boxes, scores, iou_threshold) -> keep", _exclusive_boxes),
 }
 
-EECS498_MARKERS = ("hello_linear_classifier", "hello_fully_connected_networks", "hello_convolutional_networks",
+EECS498_MARKERS = ("hello_transformers", "hello_linear_classifier", "hello_fully_connected_networks", "hello_convolutional_networks",
                    "hello_rnn_lstm_captioning", "hello_single_stage_detector", "hello_two_stage_detector",
                    "hello_one_stage_detector", "hello_common")
 
@@ -193,6 +318,8 @@ def _detect_eecs498(module, names):
 
 
 EECS498_HINTS = {
+    "sdpa_mask_inverted": "The mask's polarity is inverted: in EECS 498's scaled_dot_product_no_loop_batch the mask "
+                          "is True where blocked (masked_fill(mask, -1e9)), False where the query may attend.",
     "dropout_p_drops": "p is used as the probability of keeping; in EECS 498 Dropout's p is the probability of "
                        "dropping: keep with rand >= p (or rand < 1 - p), scale by 1 / (1 - p).",
     "dropout_not_inverted": "The kept units are not scaled by 1 / (1 - p) (non-inverted dropout); inverted dropout "
@@ -204,7 +331,7 @@ EECS498_HINTS = {
 COURSES = {c.name: c for c in (
     Course("cs231n", "Stanford CS231n, the contract's own names (NumPy, or torch tensors)"),
     Course("cs231n-2025", "Stanford CS231n 2025: rnn_layers_pytorch.py, forward-only torch functions",
-           RNN_LAYERS_PYTORCH, arrays="torch", detect=_detect_cs231n_2025,
+           {**RNN_LAYERS_PYTORCH, **TRANSFORMER_LAYERS, **CONTRASTIVE_LOSS}, arrays="torch", detect=_detect_cs231n_2025,
            conventions=(("the forwards", "return the output alone (no cache); the backward rows and dx of "
                                          "temporal_softmax_loss come from autograd through them"),)),
     Course("eecs498", "UMich EECS 498-007 / 598-005 (torch tensors)", EECS498_BINDS, arrays="torch",
@@ -213,6 +340,10 @@ COURSES = {c.name: c for c in (
                         ("nms", "torchvision's box widths: the pixel_inclusive cases' boxes are passed with x2, y2 + 1"),
                         ("temporal_softmax_loss", "ignore_index instead of a mask: masked-out steps get the label -1 "
                                                   "and ignore_index=-1"),
+                        ("scaled_dot_product_no_loop_batch", "mask True = blocked (N, K, K): the case's boolean mask "
+                                                             "is inverted and broadcast, is_causal becomes such a "
+                                                             "mask; cases with other leading axes, a float mask, a "
+                                                             "scale or a fully masked query are not judged"),
                         ("WordEmbedding, LSTM", "nn.Modules: constructed from the case's sizes, parameters W_embed / "
                                                 "Wx, Wh, b set from the case, gradients by autograd"))),
 )}

@@ -134,8 +134,9 @@ class Bound:
     course (for hints in the course's words). A signature that takes a ``device`` the case does
     not hold is given the device the tensors are on (CS231n 2025's ``device='cuda'`` defaults)."""
 
-    def __init__(self, call, convert, course, device=None):
+    def __init__(self, call, convert, course, device=None, outside=None):
         self.call, self.convert, self.course, self.device = call, convert, course, device
+        self.outside = outside  # outside(args) -> why the course's function cannot take a case, or None
         for attr in ("name", "needs", "compares", "returns", "signature", "forward"):
             if hasattr(call, attr):
                 setattr(self, attr, getattr(call, attr))
@@ -250,19 +251,20 @@ class Plan:
             if forward_bind and (forward_bind.module or "cache" not in fsig.returns):
                 if bind is not None:
                     raise ValueError(f"{row.name} is bound to {bind.call}, but its forward {fsig} returns no cache")
-                return Bound(self._autograd(row, forward_bind, fsig), convert, self.course.name, self.device)
+                return Bound(self._autograd(row, forward_bind, fsig), convert, self.course.name, self.device,
+                             forward_bind.outside)
             fcall = _rebind(forward, fsig) if forward_bind else forward
             sig = _complete(Signature.parse(bind.call), contract.signature) if bind else contract.signature
             return Bound(_rebind(contract, sig, fcall), convert or (bind.convert if bind else None), self.course.name,
-                         self.device)
+                         self.device, forward_bind.outside if forward_bind else None)
         if bind is None:  # a call of another kind that names a forward: left as the contract's
             return Bound(contract, None, self.course.name, self.device)
         sig = _complete(Signature.parse(bind.call), contract_signature(contract))
         # results the contract's function returns and the user's does not (a loss's dx): autograd
         missing = [r for r in contract_signature(contract).returns if r != "cache" and r not in sig.returns]
         if bind.module is not None or (missing and isinstance(contract, Forward)):
-            return Bound(self._autograd(row, bind, sig), bind.convert, self.course.name, self.device)
-        return Bound(_rebind(contract, sig), bind.convert, self.course.name, self.device)
+            return Bound(self._autograd(row, bind, sig), bind.convert, self.course.name, self.device, bind.outside)
+        return Bound(_rebind(contract, sig), bind.convert, self.course.name, self.device, bind.outside)
 
 
 # ---- resolving a module ---------------------------------------------------------------------

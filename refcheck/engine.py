@@ -149,6 +149,10 @@ def check_case(impl, row, case):
         return Checked(case, Outcome("error", f"{row.name} needs {', '.join(absent)}, which the module "
                                               f"does not define"))
     inputs = row.gen(case)
+    outside = getattr(call, "outside", None)  # a course's call that cannot take this case (refcheck.courses)
+    reason = outside(inputs.args) if outside else None
+    if reason:
+        return Checked(case, Outcome("skipped", reason), inputs)
     run = impl.execute(row, inputs, case)
     if isinstance(run, str):
         return Checked(case, Outcome("error", run, fatal=isinstance(run, Fatal)), inputs)
@@ -293,7 +297,7 @@ def _same_value(x, y):
     """Equal arguments, dicts of arrays (bn_param, params) compared entry by entry."""
     if isinstance(x, dict) and isinstance(y, dict):
         return x.keys() == y.keys() and all(_same_value(x[k], y[k]) for k in x)
-    return np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y
+    return np.array_equal(x, y) if isinstance(x, np.ndarray) or isinstance(y, np.ndarray) else x == y
 
 
 def _without_noop_overrides(row, checked):
@@ -319,14 +323,19 @@ def check_function(impl, name, cases, strict=False, minimize=True):
     forward = _forward_row(row)
     start = time.perf_counter()
     report = Report(name, "pass")
-    failures, compared = [], 0
+    failures, compared, refusals = [], 0, 0
     for case in cases:
         checked = check_case(impl, row, case)
         outcome = checked.outcome
         if outcome.status == "missing":
             return Report(name, "missing", message=outcome.message)
+        if outcome.status == "skipped":  # outside what the course's function takes: not judged
+            report.not_judged += 1
+            report.not_judged_reason = report.not_judged_reason or f"{outcome.message} (case {case.id})"
+            continue
         refused = _forward_refuses(impl, forward, checked)
         if refused is not None:
+            refusals += 1
             report.not_judged += 1
             if not report.not_judged_reason:
                 report.not_judged_reason = f"{forward.name} raised on case {case.id}: {refused}"
@@ -358,7 +367,8 @@ def check_function(impl, name, cases, strict=False, minimize=True):
     elif report.cases == 0 and report.not_judged:
         report.status = "error"
         report.message = (f"{name} was not judged on any case: its forward raised on every one "
-                          f"({report.not_judged_reason})")
+                          f"({report.not_judged_reason})" if refusals else
+                          f"{name} was not judged on any case ({report.not_judged_reason})")
     elif compared == 0:
         report.status, report.message = "error", f"{name}: no value comparison ran"
     elif strict and report.warnings:

@@ -193,6 +193,8 @@ class PytestChecker:
             self.fatal[name] = f"hung or crashed on case {case.id} ({outcome.message.splitlines()[0]})"
         if outcome.status == "missing":
             pytest.skip(f"{name} is not defined in {self.impl.label}")
+        if outcome.status == "skipped":
+            pytest.skip(f"{name} is not judged on case {case.id}: {outcome.message}")
         forward = engine._forward_row(row)
         refused = engine._forward_refuses(self.impl, forward, checked)
         if refused is not None:  # the forward's failure, counted in the forward's own tests

@@ -125,6 +125,7 @@ OVERRIDES = {
 # and coco_map's numbers may carry float32 rounding. The mar_<m> keys are named after the
 # max_detections of the coco_map generator (tests/test_coco_contract.py checks every judged key).
 GRADIENTS = GRADIENTS | {"dpred"}
+GRADIENTS = GRADIENTS | {"dout_left", "dout_right", "db1", "db2"}  # SimCLR's two views; the feed-forward biases
 COCO_KEYS = ("map", "map_50", "map_75", "map_small", "map_medium", "map_large", "mar_small", "mar_medium",
              "mar_large", "map_per_class", *(f"mar_{m}" for m in (1, 2, 3, 4, 10, 100)),
              *(f"mar_{m}_per_class" for m in (4, 100)))

@@ -17,9 +17,12 @@ from .detection import average_precision, box_iou, mean_average_precision, nms, 
 from .boxes import (batched_nms, complete_box_iou, distance_box_iou, generalized_box_iou,
                     generalized_box_iou_loss, sigmoid_focal_loss)
 from .coco import coco_map
+from .contrastive import compute_sim_matrix, sim, sim_positive_pairs, simclr_loss_naive, simclr_loss_vectorized
 from .pooling import avg_pool_backward, avg_pool_forward, conv_transpose_backward, conv_transpose_forward
 from .metrics import auroc
 from .training import clip_grad_norm, lr_schedule
+from .transformer_layers import (feed_forward_backward, feed_forward_forward, patch_embedding_backward,
+                                 patch_embedding_forward)
 from .fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast
 from .layers import (affine_backward, affine_forward, dropout_backward, dropout_forward,
                      relu_backward, relu_forward, softmax_loss, svm_loss)
@@ -65,4 +68,6 @@ __all__ = [
     "affine_relu_forward", "affine_relu_backward", "affine_bn_relu_forward", "affine_bn_relu_backward",
     "conv_relu_forward", "conv_relu_backward", "conv_relu_pool_forward", "conv_relu_pool_backward",
     "conv_bn_relu_forward", "conv_bn_relu_backward", "conv_bn_relu_pool_forward", "conv_bn_relu_pool_backward",
+    "sim", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_naive", "simclr_loss_vectorized",
+    "feed_forward_forward", "feed_forward_backward", "patch_embedding_forward", "patch_embedding_backward",
 ]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from refcheck import cli, courses
@@ -26,6 +27,9 @@ RNN_2025 = ["affine_forward", "affine_backward", "rnn_step_forward", "rnn_step_b
             "rnn_backward", "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
             "word_embedding_forward", "word_embedding_backward", "temporal_affine_forward",
             "temporal_affine_backward", "temporal_softmax_loss"]
+SIMCLR = ["sim", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_naive", "simclr_loss_vectorized"]
+TRANSFORMER_2025 = ["positional_encoding", "multi_head_attention_forward", "multi_head_attention_backward",
+                    "feed_forward_forward", "feed_forward_backward", "patch_embedding_forward", "patch_embedding_backward"]
 FC = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss", "svm_loss",
       "dropout_forward", "dropout_backward", "sgd", "sgd_momentum", "rmsprop", "adam", "affine_relu_forward",
       "affine_relu_backward"]
@@ -46,6 +50,10 @@ CORRECT = {
                                                    "lstm_forward", "lstm_backward", "word_embedding_forward",
                                                    "word_embedding_backward", "temporal_softmax_loss"]),
     "eecs498/one_stage_detector.py": ("eecs498", ["nms"]),
+    "eecs498/transformers.py": ("eecs498", ["scaled_dot_product_attention_forward",
+                                            "scaled_dot_product_attention_backward"]),
+    "../../../examples/cs231n_2025_transformer_layers.py": ("cs231n-2025", TRANSFORMER_2025),
+    "cs231n_2025/contrastive_loss.py": ("cs231n-2025", SIMCLR),
 }
 
 
@@ -95,11 +103,24 @@ EECS_MISTAKES = {  # tests/fixtures/courses/eecs498/mistakes.py
     "lstm_backward": ("fail", "The forward's h already differs"),
     "word_embedding_backward": ("error", None), "nms": ("fail", "dropped at IoU == threshold"),
     "conv_backward_naive": ("pass", None), "max_pool_backward_naive": ("pass", None), "rnn_forward": ("pass", None),
+    "scaled_dot_product_attention_forward": ("fail", "divided by d, not sqrt(d)"),
 }
 RNN_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/rnn_layers_mistakes.py (broken graphs: test_tensors)
     "rnn_forward": ("fail", "right only to float32 precision"),
     "temporal_softmax_loss": ("fail", "divided by the number of unmasked steps"),
     "affine_forward": ("pass", None), "affine_backward": ("pass", None),
+}
+TRANSFORMER_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/transformer_layers_mistakes.py
+    "positional_encoding": ("fail", "a sine-cosine pair shares the exponent 2i"),
+    "multi_head_attention_forward": ("fail", "scaled by 1 / sqrt(E), the model's width"),
+    "multi_head_attention_backward": ("fail", "The forward's out already differs"),
+    "feed_forward_forward": ("fail", "applies ReLU"), "feed_forward_backward": ("fail", "The forward's out already"),
+    "patch_embedding_forward": ("fail", "flattened channel-last"),
+}
+SIMCLR_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/contrastive_loss_mistakes.py
+    "sim": ("pass", None), "compute_sim_matrix": ("pass", None), "sim_positive_pairs": ("error", None),
+    "simclr_loss_naive": ("fail", "divided by N, the number of pairs"),
+    "simclr_loss_vectorized": ("fail", "The denominator includes the sample itself"),
 }
 INTERVIEW = {  # examples/interview/answers.py, mapped by examples/interview/pyproject.toml
     "softmax_loss": ("pass", None), "compute_distances": ("pass", None),
@@ -112,8 +133,11 @@ INTERVIEW = {  # examples/interview/answers.py, mapped by examples/interview/pyp
     ("examples/eecs498_fully_connected.py", EECS_EXAMPLE),
     (os.path.join(FIXTURES, "eecs498", "mistakes.py"), EECS_MISTAKES),
     (os.path.join(FIXTURES, "cs231n_2025", "rnn_layers_mistakes.py"), RNN_2025_MISTAKES),
+    (os.path.join(FIXTURES, "cs231n_2025", "transformer_layers_mistakes.py"), TRANSFORMER_2025_MISTAKES),
+    (os.path.join(FIXTURES, "cs231n_2025", "contrastive_loss_mistakes.py"), SIMCLR_MISTAKES),
     ("examples/interview/answers.py", INTERVIEW),
-], ids=["eecs498-example", "eecs498-mistakes", "cs231n-2025-mistakes", "interview-example"])
+], ids=["eecs498-example", "eecs498-mistakes", "cs231n-2025-mistakes", "cs231n-2025-transformer-mistakes",
+        "cs231n-2025-simclr-mistakes", "interview-example"])
 def test_each_classic_mistake_is_caught_with_its_hint(path, expected):
     _, reports = verdicts_of(path, list(expected), settings=options_for(path))
     for name, (status, hint) in expected.items():
@@ -249,10 +273,14 @@ def test_the_course_data_names_contract_functions_and_their_arguments():
             available = set(args) - (set(bind.module.params) if bind.module else set())
             if isinstance(ROWS[name].call, Backward):  # a backward takes the upstream gradients and the cache
                 available = set(inputs.douts) | {"cache"}
+            available |= {"device"}  # the plan passes the tensors' device where a signature takes one
             assert set(sig.args or ()) <= available, (course.name, name, sig, sorted(available))
-            if bind.module is not None:
-                assert set(bind.module.params) <= set(args), (course.name, name)
-            assert set(sig.returns) <= set(courses.contract_signature(ROWS[name].call).returns), (course.name, sig)
+            if bind.module is not None:  # arguments, or entries of dict arguments (params['Wq'])
+                entries = {f"{k}['{sub}']" for k, a in args.items() if isinstance(a, dict) for sub in a}
+                assert set(bind.module.params) <= set(args) | entries, (course.name, name)
+            # EECS 498's attention returns its weights beside out: passed back, not judged (the contract has none)
+            extra = set(sig.returns) - set(courses.contract_signature(ROWS[name].call).returns)
+            assert extra <= ({"weights"} if name == "scaled_dot_product_attention_forward" else set()), (course.name, sig)
         for mutant in course.hints:
             assert mutant in MUTANTS, f"{course.name} words a hint for {mutant}, which is no mutant"
 
@@ -278,3 +306,82 @@ def test_eecs498_relu_backward_passing_the_gradient_at_zero_is_a_warning(tmp_pat
             assert check_function(checked, "affine_relu_backward", ROWS["affine_relu_backward"].gen.cases(5)).status == "pass"
         else:
             assert report.status == "fail", report.message
+
+
+TRANSFORMER_EXAMPLE = os.path.join(ROOT, "examples", "cs231n_2025_transformer_layers.py")
+
+
+def _inverted_mask_keeps_a_key(case):
+    """A case whose attn_mask leaves every query a key and a blocked key (so does its inverse):
+    there the inverted polarity is the mutant's output exactly; elsewhere a row it blocks wholly
+    is NaN (masked_fill(-inf)), a failure without that hint."""
+    mask = ROWS["multi_head_attention_forward"].gen(case).args.get("attn_mask")
+    return mask is not None and bool(np.all(np.any(mask != 0, -1)) and np.all(np.any(mask == 0, -1)))
+
+
+MODULE_MISTAKES = {  # a change to the correct example -> (row, which cases show it, status, a phrase of its hint)
+    "mask_polarity": ([("attn_mask == 0", "attn_mask != 0")], "multi_head_attention_forward",
+                      _inverted_mask_keeps_a_key, "fail", "attn_mask's polarity is inverted"),
+    "heads_without_transpose": (
+        [(".view(N, S, H, d).transpose(1, 2)", ".reshape(N, H, S, d)"),
+         (".view(N, T, H, d).transpose(1, 2)", ".reshape(N, H, T, d)"),
+         ("(weights @ v).transpose(1, 2).reshape(N, S, E)", "(weights @ v).reshape(N, S, E)")],
+        "multi_head_attention_forward", lambda c: c.token == "three_heads", "fail", "The heads are split by reshaping"),
+    "pe_not_sliced": ([("x + self.pe[:, :S, :]", "x + self.pe")], "positional_encoding",
+                      lambda c: c.token == "seed0", "error", None),
+    "mha_output_detached": ([("return self.proj(out)", "return self.proj(out.detach())")],
+                            "multi_head_attention_backward", lambda c: c.token == "seed0", "error", None),
+}
+
+
+@pytest.mark.parametrize("mistake", list(MODULE_MISTAKES))
+def test_transformer_layer_mistakes_made_in_the_correct_example_are_caught(mistake, tmp_path):
+    """transformer_layers.py's classes are built, loaded with the case's weights by name and run
+    in eval mode: a mistake in a module is judged as one in the contract's function, with its hint
+    (an output that breaks the graph is an error that names the break)."""
+    changes, name, shows, status, hint = MODULE_MISTAKES[mistake]
+    source = open(TRANSFORMER_EXAMPLE).read()
+    for old, new in changes:
+        assert old in source
+        source = source.replace(old, new)
+    module = tmp_path / "transformer_layers.py"
+    module.write_text(source)
+    checked = Implementation(load(str(module)), str(module))
+    assert checked.plan.course.name == "cs231n-2025"
+    cases = [c for c in ROWS[name].gen.cases(6) if shows(c)][:3]
+    assert cases
+    report = check_function(checked, name, cases)
+    assert report.status == status, report.message
+    if hint:
+        assert report.hint and hint in report.hint, (report.hint, report.message)
+    if mistake == "mha_output_detached":
+        assert ".detach() at transformer_layers.py:" in report.message, report.message
+
+
+def test_eecs498_attention_mask_is_true_where_blocked(tmp_path):
+    """A5's no-loop attention gets the case's mask inverted (True = blocked) and is_causal as such a
+    mask; a student who blocks where the mask is False fails with the hint in the course's words.
+    Cases the course's function cannot take (no batch axis, a float mask, a scale, a query with no
+    allowed key) are not judged, and say why."""
+    source = open(os.path.join(ROOT, FIXTURES, "eecs498", "transformers.py")).read()
+    assert "masked_fill(mask, -1e9)" in source
+    module = tmp_path / "transformers.py"
+    module.write_text(source.replace("masked_fill(mask, -1e9)", "masked_fill(~mask, -1e9)"))
+    checked = Implementation(load(str(module)), str(module))
+    assert checked.plan.course.name == "eecs498"
+    name = "scaled_dot_product_attention_forward"
+    cases = ROWS[name].gen.cases(5)
+    report = check_function(checked, name, cases)
+    assert report.status == "fail", report.message
+    assert report.not_judged and report.cases + report.not_judged == len(cases)
+    assert "the course's function takes (N, K, M) inputs" in report.not_judged_reason
+
+    def inverse_keeps_a_key(case):  # elsewhere the inverted mask blocks a query wholly: uniform weights, no hint
+        args = ROWS[name].gen(case).args
+        mask = args.get("mask")
+        return (args["q"].ndim == 3 and mask is not None and mask.dtype == bool
+                and bool(np.all(np.any(~mask, -1)) and np.all(np.any(mask, -1))))
+    shown = [c for c in ROWS[name].gen.cases(30) if inverse_keeps_a_key(c)]
+    assert shown
+    report = check_function(checked, name, shown)
+    assert report.status == "fail" and report.hint and "True where blocked" in report.hint, (report.message, report.hint)

@@ -579,3 +579,4 @@ model("lstm_forward", "lstm_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db
 
 
 from . import attention, detection_more, interview, sandwiches  # noqa: E402,F401 (their models register too)
+from . import contrastive, transformer  # noqa: E402,F401
