@@ -22,7 +22,7 @@ def test_correct_styles_pass_with_headroom_and_the_tolerance_is_tight(name):
 def test_the_corpus_has_several_styles_and_each_covers_many_functions():
     styles = load_styles()
     assert {"refimpl", "loops", "staged", "alt", "einsum", "textbook", "cs231n_2025", "torch_attention",
-            "loops_more", "libraries", "winograd"} <= set(styles)
+            "loops_more", "libraries", "winograd", "torch_contrastive", "torch_transformer"} <= set(styles)
     for name, (module, declared) in styles.items():
         defined = [n for n in ROWS if callable(getattr(module, n, None))]
         assert len(defined) >= 4, (name, defined)

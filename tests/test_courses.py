@@ -52,7 +52,7 @@ CORRECT = {
     "eecs498/one_stage_detector.py": ("eecs498", ["nms"]),
     "eecs498/transformers.py": ("eecs498", ["scaled_dot_product_attention_forward",
                                             "scaled_dot_product_attention_backward"]),
-    "../../../examples/cs231n_2025_transformer_layers.py": ("cs231n-2025", TRANSFORMER_2025),
+    "cs231n_2025/transformer_layers.py": ("cs231n-2025", TRANSFORMER_2025),
     "cs231n_2025/contrastive_loss.py": ("cs231n-2025", SIMCLR),
 }
 
@@ -110,7 +110,7 @@ RNN_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/rnn_layers_mistakes.
     "temporal_softmax_loss": ("fail", "divided by the number of unmasked steps"),
     "affine_forward": ("pass", None), "affine_backward": ("pass", None),
 }
-TRANSFORMER_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/transformer_layers_mistakes.py
+TRANSFORMER_2025_MISTAKES = {  # examples/cs231n_2025_transformer_layers.py
     "positional_encoding": ("fail", "a sine-cosine pair shares the exponent 2i"),
     "multi_head_attention_forward": ("fail", "scaled by 1 / sqrt(E), the model's width"),
     "multi_head_attention_backward": ("fail", "The forward's out already differs"),
@@ -133,7 +133,7 @@ INTERVIEW = {  # examples/interview/answers.py, mapped by examples/interview/pyp
     ("examples/eecs498_fully_connected.py", EECS_EXAMPLE),
     (os.path.join(FIXTURES, "eecs498", "mistakes.py"), EECS_MISTAKES),
     (os.path.join(FIXTURES, "cs231n_2025", "rnn_layers_mistakes.py"), RNN_2025_MISTAKES),
-    (os.path.join(FIXTURES, "cs231n_2025", "transformer_layers_mistakes.py"), TRANSFORMER_2025_MISTAKES),
+    ("examples/cs231n_2025_transformer_layers.py", TRANSFORMER_2025_MISTAKES),
     (os.path.join(FIXTURES, "cs231n_2025", "contrastive_loss_mistakes.py"), SIMCLR_MISTAKES),
     ("examples/interview/answers.py", INTERVIEW),
 ], ids=["eecs498-example", "eecs498-mistakes", "cs231n-2025-mistakes", "cs231n-2025-transformer-mistakes",
@@ -308,7 +308,7 @@ def test_eecs498_relu_backward_passing_the_gradient_at_zero_is_a_warning(tmp_pat
             assert report.status == "fail", report.message
 
 
-TRANSFORMER_EXAMPLE = os.path.join(ROOT, "examples", "cs231n_2025_transformer_layers.py")
+TRANSFORMER_EXAMPLE = os.path.join(ROOT, FIXTURES, "cs231n_2025", "transformer_layers.py")  # correct
 
 
 def _inverted_mask_keeps_a_key(case):
