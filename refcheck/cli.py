@@ -95,7 +95,7 @@ def table_row(r):
 def to_json(path, reports):
     summary = {s: sum(r.status == s for r in reports) for s in ("pass", "fail", "error", "missing")}
     functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
-                          "message": r.message, "repro": r.repro, "hint": r.hint,
+                          "message": r.message, "repro": r.repro, "hint": r.hint, "evidence": r.evidence,
                           "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4),
                           "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason}
                  for r in reports}
@@ -116,8 +116,8 @@ def run_one_case(impl, names, case_id):
                   f"tolerance){extra}\n  inputs: {engine.describe_inputs(checked.inputs)}")
         else:
             bad = True
-            hint = hints.find(ROWS[name], checked) if status == "fail" else None
-            print(engine.case_report(name, checked, impl.label, hint))
+            diagnosis = hints.diagnose(ROWS[name], checked)
+            print(engine.case_report(name, checked, impl.label, diagnosis.hint, diagnosis.evidence))
     return 1 if bad else 0
 
 

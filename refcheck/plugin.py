@@ -77,8 +77,9 @@ class PytestChecker:
             outcome.status = "fail"
             outcome.message = "warnings are failures in strict mode:\n" + "\n".join(outcome.warnings)
         if outcome.status != "pass":
-            hint = hints.find(ROWS[name], checked) if outcome.status == "fail" else None
-            pytest.fail(engine.case_report(name, checked, self.impl.label, hint), pytrace=False)
+            diagnosis = hints.diagnose(ROWS[name], checked)
+            pytest.fail(engine.case_report(name, checked, self.impl.label, diagnosis.hint, diagnosis.evidence),
+                        pytrace=False)
         for w in outcome.warnings:
             warnings.warn(RefcheckWarning(f"{name} [{case.id}]: {w}"), stacklevel=1)
 

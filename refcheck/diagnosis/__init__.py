@@ -26,6 +26,8 @@ from functools import cached_property
 
 import numpy as np
 
+from torch_oracle.views import Lenient
+
 from .. import tolerances
 from ..judge import compare, views
 
@@ -131,13 +133,31 @@ class Subject:
         inputs = self.inputs
         return self.row.expected(Inputs({**inputs.args, **changed}, inputs.douts, inputs.sizes, inputs.extreme))
 
+    @cached_property
+    def _bounds(self):
+        return tolerances.Bounds(self.row.name, self.dtype, self.inputs, self.expected)
+
+    def reference(self, **changed):
+        """refimpl's outputs on these inputs with some arguments replaced: a hypothesis's prediction
+        (like the zoo's mutants, a known wrong computation is refimpl under a transform; refimpl is
+        never the oracle)."""
+        import refimpl
+        from ..cases import Inputs
+        inputs = self.inputs
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.row.call(lambda name: getattr(refimpl, name),
+                                 Inputs({**inputs.args, **changed}, inputs.douts, inputs.sizes, inputs.extreme)).outputs
+
     def _tolerance(self, key, expected):
-        tol, magnitude = tolerances.Bounds(self.row.name, self.dtype, self.inputs, expected)(key)
+        bounds = self._bounds if expected is None else tolerances.Bounds(self.row.name, self.dtype, self.inputs,
+                                                                         expected)
+        tol, magnitude = bounds(key)
         return tol, magnitude.lenient if isinstance(magnitude, tolerances.Tier) else magnitude
 
     def ratio(self, key, actual, want, expected=None):
-        """worst |actual - want| / allowed, with the tolerance of ``key`` (inf for another shape)."""
-        expected = {**self.expected, key: want} if expected is None else expected
+        """worst |actual - want| / allowed, with the tolerance of ``key`` (inf for another shape): the
+        magnitudes of the oracle's case, or of ``expected`` (a mutant's outputs) when given."""
         try:
             tol, magnitude = self._tolerance(key, expected)
             with np.errstate(all="ignore"):
@@ -153,16 +173,22 @@ class Subject:
         return self.ratio(key, self.outputs[key], np.asarray(want)) <= 1
 
     def oracle_view(self, key, outputs=None):
-        """(actual, expected) of ``key`` as the judge compares them (views included)."""
-        return views(key, self.expected[key], self.outputs if outputs is None else outputs)
+        """(actual, expected) of ``key`` as the judge compares them (views included; for a
+        convention accepted with a warning, the contract's own)."""
+        entry = self.expected[key]
+        entry = entry.primary if isinstance(entry, Lenient) else entry
+        return views(key, entry, self.outputs if outputs is None else outputs)
 
     def differs(self, key, want):
         """``want`` is clearly not the oracle's ``key`` (a transform that changes it)."""
+        from torch_oracle.views import Mismatch
         try:
             mine, theirs = self.oracle_view(key, {**self.outputs, key: np.asarray(want)})
+        except Mismatch:  # the view itself tells them apart (NMS keeping other boxes)
+            return True
         except Exception:  # noqa: BLE001 - no view of this prediction: it cannot be judged different
             return False
-        return self.ratio(key, np.asarray(mine), np.asarray(theirs), dict(self.expected)) > CLEARLY
+        return self.ratio(key, np.asarray(mine), np.asarray(theirs)) > CLEARLY
 
     def explains(self, key, want):
         """``want`` reproduces the failing output ``key`` and is clearly not the oracle's."""
@@ -247,7 +273,7 @@ def _mutant_match(m, row, subject):
              for k in keys}
     if any(not agree.get(k, False) for k in subject.passing if k in agree):
         return None
-    explained = {k for k in subject.failing if agree.get(k)}
+    explained = {k for k in subject.failing if agree.get(k) and subject.differs(k, run.outputs[k])}
     if VIOLATION in subject.failing and run.violations and run.violations == subject.run.violations:
         explained.add(VIOLATION)
     if not explained:
@@ -315,7 +341,8 @@ def diagnose(row, reported, confirm=(), impl=None, failures=(), passing=(), word
         return Diagnosis()
     separations = differential.separations(impl, row, reported, failures, passing) if impl is not None else []
     primaries = [subject] + [Subject(row, c) for c in _other_mistakes(subject, failures)]
-    others = [Subject(row, c) for c in _confirmations(reported, confirm, failures)]
+    others = [Subject(row, c) for c in _confirmations(reported, confirm, failures)
+              if not any(p.checked is c for p in primaries)]
     refs = [Subject(row, c) for c in _passing_references(separations, passing)]
     zoo = [m for m in mutants.by_target(row.name) if not m.combines]  # combinations: tests of the machinery
     found, rejected = {}, set()     # (source, mistake) -> [Match, case ids, order]
@@ -393,16 +420,17 @@ def _mutant_agrees(m, row, ref):
 
 def _confirmations(reported, confirm, failures, limit=CONFIRM):
     """The failing cases a match must also hold on: ``confirm`` first, then failures of other edges
-    and seeds (one per token, in the order they ran), at most ``limit``."""
-    chosen, tokens = [], {reported.case.token}
+    and seeds (one per dtype and token, in the order they ran), at most ``limit``."""
+    chosen, tokens = [], {(reported.case.dtype, reported.case.token)}
     for checked in [*confirm, *failures]:
         if len(chosen) >= limit:
             break
         if checked is reported or any(c is checked for c in chosen) or checked.inputs is None:
             continue
-        if any(c is checked for c in confirm) or checked.case.token not in tokens:
+        token = checked.case.dtype, checked.case.token
+        if any(c is checked for c in confirm) or token not in tokens:
             chosen.append(checked)
-            tokens.add(checked.case.token)
+            tokens.add(token)
     return chosen
 
 
@@ -437,3 +465,41 @@ def _select(failing, candidates, words):
 def _worded(match, words):
     hint = words.get(match.mistake)
     return match if hint is None else replace(match, hint=hint)
+
+
+def claims(row, checked, with_mutants=True):
+    """What would claim a mistake on ``checked`` if every output it judged were wrong: the
+    (source, outputs) of each mutant and hypothesis that explains one of them. On correct code this
+    must be empty: a match requires an output that its transform clearly changes, so the right
+    values can never be taken for a mistake (tests/test_diagnosis.py runs it on refimpl and the
+    calibration styles)."""
+    from .. import mutants
+    subject = Subject(row, checked)
+    subject.failing, subject.passing = list(checked.outcome.ratios), []
+    found = []
+    with np.errstate(all="ignore"):
+        if with_mutants:
+            for m in mutants.by_target(row.name):
+                match = None if m.matches is not None or m.combines else _mutant_match(m, row, subject)
+                if match is not None:
+                    found.append((m.name, sorted(match.keys)))
+        for h in hypotheses_for(row.name):
+            found += [(h.name, sorted(match.keys)) for match in _run_hypothesis(h, subject)]
+    return found
+
+
+def inventory():
+    """What the diagnosis can name: the zoo's distinct mistakes, its hypotheses and the properties
+    the generators declare (the README states these counts; tests/test_diagnosis.py keeps them)."""
+    from .. import mutants
+    from ..registry import ROWS
+    zoo = [m for m in mutants.all_mutants() if m.level == "fail" and not m.combines]
+    gens = {id(r.gen): r.gen for r in ROWS.values()}.values()
+    _load()
+    return {"mutant_hints": len({(m.target, m.hint) for m in zoo}),
+            "functions": len({m.target for m in zoo}),
+            "combinations": sum(bool(m.combines) for m in mutants.all_mutants()),
+            "hypotheses": len(HYPOTHESES),
+            "generic": sum(not h.functions for h in HYPOTHESES),
+            "properties": sum(len(g.properties) for g in {id(g.properties): g for g in gens}.values()),
+            "generators": sum(bool(g.properties) for g in {id(g.properties): g for g in gens}.values())}

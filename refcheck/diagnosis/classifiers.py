@@ -9,12 +9,12 @@ from . import Match, hypothesis
 @hypothesis(*CLASSIFIERS)
 def l2_coefficient(s):
     """loss = data loss + a * reg * sum(W**2) and dW = data gradient + b * reg * W, for the (a, b)
-    of a known mistake: the data terms come from the oracle at reg = 0, so only the L2 term is
-    read off the residual."""
+    of a known mistake: the data terms are the loss and gradient at reg = 0, so only the L2 term
+    is read off the residual."""
     reg, W, n = s.args["reg"], s.args["W"].astype(np.float64), s.args["X"].shape[0]
     if not reg or not np.any(W):
         return None
-    data = s.oracle(reg=0.0)
+    data = s.reference(reg=0.0)
     term, found = reg * np.sum(W * W), []
     for kind, (hint, loss_coef, grad_coef) in REG_MISTAKES.items():
         if "loss" in kind and loss_coef(n) != 1:
@@ -25,5 +25,5 @@ def l2_coefficient(s):
             continue
         if s.explains(key, want):
             found.append(Match(frozenset([key]), kind, hint,
-                               f"residual: {key} - its data term (the oracle at reg = 0) = {what}"))
+                               f"residual: {key} - its data term (its value at reg = 0) = {what}"))
     return found

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..mutants.conv import PAD_CROP
-from . import Match, hypothesis
+from . import EXCEPTION, Match, hypothesis
 
 FORWARDS = ("conv_forward_naive", "conv_forward_fast", "max_pool_forward_naive", "max_pool_forward_fast",
             "avg_pool_forward")
@@ -44,9 +44,38 @@ def _variants(h, w, kh, kw, pad, stride):
     }
 
 
+WINDOW_PAST_THE_EDGE = ("zero-size array", "could not be broadcast")
+
+
+def _rounding_raised(s):
+    """The call raised as a loop does over a window past the input's edge (an empty maximum, a
+    window smaller than the kernel), on a case where round() or ceil give a larger size than floor."""
+    message = s.outcome.message
+    if not any(text in message for text in WINDOW_PAST_THE_EDGE):
+        return None
+    h, w, kh, kw, pad, stride, (inner, _, _) = _geometry(s)
+    floor = (_size(h, kh, pad, stride, "floor"), _size(w, kw, pad, stride, "floor"))
+    larger = frozenset(name for name in ("round", "ceil")
+                       if any(a > b for a, b in zip(_variants(h, w, kh, kw, pad, stride)[name], floor)))
+    if not larger:
+        return None
+    return Match(frozenset([EXCEPTION]), "size rounded", _rounded_hint(larger, inner),
+                 f"it raised ({message.split(' (')[0]}) as a loop over a last window past the input's edge "
+                 f"does, on a case where round() or ceil give one more window than the floor", tags=larger,
+                 render=lambda t, inner=inner: _rounded_hint(t, inner))
+
+
+def _rounded_hint(tags, inner):
+    how = " or ".join("round()" if t == "round" else "ceil" for t in sorted(tags, reverse=True))
+    return (f"The output size is rounded ({how}) where it must be floored: H' = 1 + ({inner}) // stride, one "
+            f"smaller wherever the stride does not divide {inner}.")
+
+
 @hypothesis(*FORWARDS)
 def output_size(s):
     """out's (H', W') is what a known wrong formula gives (and N, C are right)."""
+    if EXCEPTION in s.failing:
+        return _rounding_raised(s)
     actual, want = s.outputs.get("out"), s.expected.get("out")
     if "out" not in s.failing or actual is None or not isinstance(want, np.ndarray) or actual.ndim != 4 \
             or actual.shape == want.shape or actual.shape[:2] != want.shape[:2]:
@@ -58,13 +87,10 @@ def output_size(s):
     found = []
     rounded = frozenset(matched & {"round", "ceil"})
     if rounded:
-        def render(tags, formula=formula, inner=inner):
-            how = " or ".join("round()" if t == "round" else "ceil" for t in sorted(tags, reverse=True))
-            return (f"The output size is rounded ({how}) where it must be floored: {formula}, one smaller "
-                    f"wherever the stride does not divide {inner}.")
-        found.append(Match(frozenset(["out"]), "size rounded", render(rounded),
+        found.append(Match(frozenset(["out"]), "size rounded", _rounded_hint(rounded, inner),
                            f"out has (H', W') = {got}, as 1 + round(q) or 1 + ceil(q) with q = ({inner}) / stride "
-                           f"give; the floor gives {tuple(want.shape[2:])}", tags=rounded, render=render))
+                           f"give; the floor gives {tuple(want.shape[2:])}", tags=rounded,
+                           render=lambda t, inner=inner: _rounded_hint(t, inner)))
     if "no pad" in matched and pad:
         found.append(Match(frozenset(["out"]), "size no pad",
                            f"The output size leaves out the padding: {formula}.",

@@ -110,7 +110,7 @@ FLOAT32_HINT = ("The results are right only to float32 precision on float64 inpu
 @hypothesis()
 def float32_precision(s):
     """On a float64 case every output is right within float32's tolerance (issue 14's finding)."""
-    if s.dtype != "float64" or s.run is None:
+    if s.dtype != "float64" or s.run is None or s.outcome.status == "pass":
         return None
     keys = [k for k in s.row.call.keys(s.expected)]
     if not keys or any(k not in s.outputs or s.outputs[k].dtype.kind not in "fc" for k in keys

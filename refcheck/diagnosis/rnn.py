@@ -26,14 +26,24 @@ def gate_order(s):
     keys = [k for k in ("next_h", "next_c", "h") if k in s.failing]
     if not keys or s.args["b"].shape[-1] < 4 or s.args["b"].shape[-1] % 4:
         return None
+    actual = {k: s.outputs[k] for k in keys if k in s.outputs}
+    if not actual:
+        return None
+    nearest = []
     for order in permutations(GATES):
         if order == GATES:
             continue
         blocks = [order.index(gate) for gate in GATES]  # the block the implementation uses as each gate
-        want = s.oracle(**{w: _reordered(s.args[w], blocks) for w in ("Wx", "Wh", "b")})
-        explained = frozenset(k for k in keys if s.explains(k, want[k]))
-        if explained:
-            return Match(explained, f"gates {order}", gate_order_hint(order),
-                         f"residual: {', '.join(sorted(explained))} equal the oracle's with the gate blocks "
-                         f"reordered as {', '.join(order)}")
-    return None
+        want = s.reference(**{w: _reordered(s.args[w], blocks) for w in ("Wx", "Wh", "b")})
+        if all(want[k].shape == a.shape for k, a in actual.items()):
+            distance = max(float(np.max(np.abs(want[k] - a), initial=0)) for k, a in actual.items())
+            nearest.append((distance, order, want))
+    if not nearest:
+        return None
+    _, order, want = min(nearest, key=lambda n: n[0])  # only the nearest order is judged
+    explained = frozenset(k for k in actual if s.explains(k, want[k]))
+    if not explained:
+        return None
+    return Match(explained, f"gates {order}", gate_order_hint(order),
+                 f"residual: {', '.join(sorted(explained))} equal the oracle's with the gate blocks "
+                 f"reordered as {', '.join(order)}")
