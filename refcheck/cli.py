@@ -41,7 +41,28 @@ def parse_args(argv):
     p.add_argument("--memory", type=int, default=None, metavar="MB",
                    help="with --isolate, the memory the implementation may allocate (default 2048)")
     p.add_argument("--no-shrink", action="store_true", help="report the first failing case as found")
+    p.add_argument("--course", metavar="NAME",
+                   help="the course whose names and conventions the module follows: cs231n, cs231n-2025, "
+                        "eecs498 (default: detected from the names it defines)")
+    p.add_argument("--map", action="append", metavar="NAME=FUNCTION,...",
+                   help="the module's own names for contract functions, e.g. my_softmax=softmax_loss or "
+                        "'Net.forward=affine_forward -> out' (also [tool.refcheck.map] in pyproject.toml)")
+    p.add_argument("--arrays", choices=("numpy", "torch"),
+                   help="call the functions with NumPy arrays or torch tensors (default: detected)")
+    p.add_argument("--device", default=None, metavar="DEVICE",
+                   help="with torch tensors, the device they are put on: cpu (default) or cuda")
     return p.parse_args(argv)
+
+
+def plan_options(path, course=None, maps=None, arrays=None, device=None):
+    """The options that steer how the module is called (refcheck.courses.resolve_plan), with the
+    [tool.refcheck] table of the pyproject.toml nearest to it; a bad map, course or device is a
+    ValueError here, before the module is imported."""
+    from .courses import check_options, parse_map, pyproject_settings
+    options = {"course": course, "name_map": parse_map(maps), "arrays": arrays, "device": device,
+               "settings": pyproject_settings(path if path.endswith(".py") or "/" in path else ".")}
+    check_options(**options)
+    return options
 
 
 class Usage(Exception):
@@ -63,19 +84,19 @@ def select(only):
 _worker_impl = None
 
 
-def _make_impl(path, timeout, isolate=False, memory=None):
+def _make_impl(path, timeout, isolate=False, memory=None, options=None):
     from .engine import DEFAULT_TIMEOUT, Implementation
     if isolate:
         from .isolate import DEFAULT_MEMORY_MB, IsolatedImplementation
-        return IsolatedImplementation(path, path, timeout, memory or DEFAULT_MEMORY_MB)
+        return IsolatedImplementation(path, path, timeout, memory or DEFAULT_MEMORY_MB, options)
     from .loader import load, probe
     probe(path)
-    return Implementation(load(path), path, timeout or DEFAULT_TIMEOUT)
+    return Implementation(load(path), path, timeout or DEFAULT_TIMEOUT, options=options)
 
 
-def _init_worker(path, timeout, isolate, memory):
+def _init_worker(path, timeout, isolate, memory, options=None):
     global _worker_impl
-    _worker_impl = _make_impl(path, timeout, isolate, memory)
+    _worker_impl = _make_impl(path, timeout, isolate, memory, options)
 
 
 def _check_in_worker(job):
@@ -127,7 +148,8 @@ def main(argv=None):
     try:
         names = select(args.only)
         seeds = args.seeds if args.seeds is not None else seeds_for(args.profile)
-        impl = _make_impl(args.path, args.timeout, args.isolate, args.memory)
+        args.options = plan_options(args.path, args.course, args.map, args.arrays, args.device)
+        impl = _make_impl(args.path, args.timeout, args.isolate, args.memory, args.options)
     except (Usage, ImportProblem, ValueError) as exc:
         print(f"refcheck: {exc}", file=sys.stderr)
         return 2
@@ -148,7 +170,7 @@ def _run(args, impl, names, seeds):
     from .registry import ROWS
     jobs = [(n, ROWS[n].gen.cases(seeds), args.strict, not args.no_shrink) for n in names]
     print(f"refcheck {args.path}: {len(names)} functions, {seeds} randomized cases per dtype "
-          f"(float64, float32) plus edge cases", file=sys.stderr)
+          f"(float64, float32) plus edge cases; {impl.plan.describe()}", file=sys.stderr)
     print(f"{'function':28} {'status':8} {'cases':>5} {'worst/tol':>9}  hint")
     start = time.perf_counter()
     reports = []
@@ -164,7 +186,8 @@ def _run(args, impl, names, seeds):
         pin_threads()
         with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_worker,
-                                 initargs=(args.path, args.timeout, args.isolate, args.memory)) as pool:
+                                 initargs=(args.path, args.timeout, args.isolate, args.memory,
+                                           args.options)) as pool:
             for report in pool.map(_check_in_worker, jobs):
                 show(report)
     else:

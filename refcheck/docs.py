@@ -81,7 +81,30 @@ def render():
             lines.append(f"| {signature} | {returns} | {_paragraph(fn.__doc__)} | {_oracle_doc(row)}"
                          f"{_overrides(row.name)} | {edges} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _courses())
+
+
+def _courses():
+    """The courses' mappings (refcheck.course_data): how each contract function is called there."""
+    from .course_data import COURSES, __doc__ as notes
+    lines = ["## Courses and name maps", "", _paragraph(notes.split("\n\n", 1)[1]), ""]
+    for course in COURSES.values():
+        lines += [f"### `{course.name}`: {course.title}", ""]
+        if course.conventions:
+            lines += ["Conventions converted: " + "; ".join(f"{where}: {what}" for where, what in course.conventions)
+                      + ".", ""]
+        if not course.binds:
+            lines += ["The contract's own names and calls.", ""]
+            continue
+        lines += ["| contract function | called as |", "|---|---|"]
+        for name in course.binds:
+            bind = course.bind(name)
+            how = f"`{bind.call}`" + (f" (nn.Module `{bind.module.cls}`, parameters "
+                                      f"{', '.join(f'{k} -> {v if isinstance(v, str) else v[0]}' for k, v in bind.module.params.items())})"
+                                      if bind.module else "")
+            lines.append(f"| `{name}` | {how} |")
+        lines.append("")
+    return lines
 
 
 if __name__ == "__main__":

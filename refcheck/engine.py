@@ -89,16 +89,25 @@ def seed_global_random(name, case):
 
 
 class Implementation:
-    """A module under test, called in this process."""
+    """A module under test, called in this process. ``plan`` (refcheck.courses.Plan) says how its
+    functions are found and called; by default it is resolved from the module (course and arrays
+    detected), ``options`` (course, name_map, arrays, device, settings) steering it."""
 
-    def __init__(self, module, label=None, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, module, label=None, timeout=DEFAULT_TIMEOUT, plan=None, options=None):
+        from . import courses
         self.module, self.timeout = module, timeout
         self.label = label or module.__name__
         path = getattr(module, "__file__", None)
         self.file = os.path.abspath(path) if path else None
+        self.plan = plan or courses.resolve_plan(module, user_file=self.file, **(options or {}))
+        self._get = self.plan.getter(module)
 
     def defines(self, name):
-        return callable(getattr(self.module, name, None))
+        from .courses import defines
+        return defines(self.module, name)
+
+    def call_for(self, row):
+        return self.plan.call(row)
 
     def close(self):
         pass
@@ -106,11 +115,12 @@ class Implementation:
     def execute(self, row, inputs, case):
         """Run the row's call; returns a Run or an error message."""
         seed_global_random(row.name, case)
+        self.plan.arrays.seed(case_seed(row.name, case.id))
         try:
             with time_limit(self.timeout), np.errstate(all="ignore"), warnings.catch_warnings(), \
                     contextlib.redirect_stdout(io.StringIO()):
                 warnings.simplefilter("ignore")
-                return row.call(lambda name: getattr(self.module, name), inputs)
+                return self.call_for(row)(self._get, inputs)
         except Malformed as exc:
             return str(exc)
         except Timeout as exc:
@@ -129,9 +139,11 @@ class Checked:
 
 
 def check_case(impl, row, case):
-    absent = [n for n in row.call.needs if not impl.defines(n)]
-    if row.name in absent:
-        return Checked(case, Outcome("missing", f"{row.name} is not defined"))
+    call = impl.call_for(row)  # how this implementation is called for the row (refcheck.courses)
+    absent = [n for n in call.needs if not impl.defines(n)]
+    if call.needs[-1] in absent:  # the row's own function (the others are what it runs first)
+        named = row.name if call.needs[-1] == row.name else f"{row.name} ({call.needs[-1]})"
+        return Checked(case, Outcome("missing", f"{named} is not defined"))
     if absent:
         return Checked(case, Outcome("error", f"{row.name} needs {', '.join(absent)}, which the module "
                                               f"does not define"))
@@ -140,7 +152,7 @@ def check_case(impl, row, case):
     if isinstance(run, str):
         return Checked(case, Outcome("error", run, fatal=isinstance(run, Fatal)), inputs)
     expected = row.expected(inputs)
-    return Checked(case, judge(row.name, case, inputs, run, expected, row.call.keys(expected)), inputs, run)
+    return Checked(case, judge(row.name, case, inputs, run, expected, call.keys(expected)), inputs, run)
 
 
 def describe_inputs(inputs, show_values=12):
@@ -176,6 +188,8 @@ def case_report(name, checked, impl_label, hint=None, evidence=()):
         lines.append(f"  inputs: {describe_inputs(checked.inputs)}")
         if checked.inputs.note:
             lines.append(f"  case: {checked.inputs.note}")
+    if getattr(checked.run, "note", None):  # a course's call, given the inputs in its conventions
+        lines.append(f"  {checked.run.note}")
     if hint:
         lines.append(f"  hint: {hint}")
         lines += [f"    evidence: {e}" for e in evidence]

@@ -10,13 +10,8 @@ from . import diagnosis
 
 
 def _course_words(run):
+    from .courses import COURSES  # a course states some mistakes in its own conventions' words
     course = getattr(run, "course", None)
-    if not course:
-        return {}
-    try:
-        from .courses import COURSES
-    except ImportError:
-        return {}
     return COURSES[course].hints if course in COURSES else {}
 
 

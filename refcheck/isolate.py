@@ -7,7 +7,10 @@ can run code here. Each call has a time limit (the worker is killed and restarte
 exceeded) and the worker caps its data segment (RLIMIT_DATA) at what the module needed to import
 plus a memory budget, so a huge allocation raises MemoryError there. A crash (a segfault through
 ctypes, os._exit) ends only the worker: that call is an `error`, and the next one starts a new
-worker.
+worker. A torch implementation is no different: the worker converts the case's arrays to tensors
+and its results back (refcheck.tensors), so tensors cross the process boundary as plain data;
+the worker also resolves the module's plan (course, name map, arrays: refcheck.courses) and sends
+it as data, from which this side builds the same calls without importing the module.
 
 What this protects: the verdicts. Patching torch, numpy, builtins or refcheck itself in the
 worker changes nothing the judge uses. What it does not: it is not a sandbox. The worker runs
@@ -58,13 +61,13 @@ def _vm_bytes(field):
     return int(match.group(1)) * 1024 if match else 0
 
 
-def _worker_main(conn, target, memory_mb):
+def _worker_main(conn, target, memory_mb, options=None):
     # Everything the worker needs is imported and bound before the module runs, and Python's
     # builtins are put back after it ran: a module patching them at import time (max, numpy's
     # lazily imported parts) must not break the worker that reports what its functions return.
     import numpy.lib.format  # noqa: F401
     import numpy.random  # noqa: F401
-    from . import engine, loader
+    from . import courses, engine, loader
     from .registry import ROWS
     seed_numpy, seed_python = np.random.seed, random.seed
     builtins_before = dict(vars(builtins))
@@ -75,7 +78,13 @@ def _worker_main(conn, target, memory_mb):
         return
     finally:
         vars(builtins).update(builtins_before)
-    names = [n for n in ROWS if callable(getattr(module, n, None))]
+    try:
+        plan = courses.resolve_plan(module, user_file=module_file(module), **(options or {}))
+    except ValueError as exc:
+        conn.send_bytes(_encode({"plan_error": str(exc)}, {}))
+        return
+    names = [n for n in plan.names() if courses.defines(module, n)]
+    get, seed_arrays = plan.getter(module), plan.arrays.seed
     devnull = os.open(os.devnull, os.O_WRONLY)  # the functions' own prints go nowhere
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -83,7 +92,7 @@ def _worker_main(conn, target, memory_mb):
     if memory_mb:
         limit = _vm_bytes("VmData") + memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    conn.send_bytes(_encode({"names": names}, {}))
+    conn.send_bytes(_encode({"names": names, "plan": plan.spec()}, {}))
     while True:
         try:
             request = conn.recv()
@@ -94,14 +103,18 @@ def _worker_main(conn, target, memory_mb):
         seed = engine.case_seed(name, case_id)  # as seed_global_random, with the functions bound early
         seed_numpy(seed)
         seed_python(seed)
+        seed_arrays(seed)
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                run = row.call(lambda n: getattr(module, n), inputs)
+                run = plan.call(row)(get, inputs)
         except Malformed as exc:
             conn.send_bytes(_encode({"error": str(exc)}, {}))
             continue
-        except MemoryError as exc:
+        except (MemoryError, RuntimeError) as exc:
+            if not isinstance(exc, MemoryError) and "can't allocate memory" not in str(exc):  # torch's allocator
+                conn.send_bytes(_encode({"error": engine.describe_exception(exc, module_file(module))}, {}))
+                continue
             conn.send_bytes(_encode({"error": f"{name} ran out of memory (over the {memory_mb} MB limit): "
                                               f"{engine.describe_exception(exc, module_file(module))}"}, {}))
             continue
@@ -109,7 +122,8 @@ def _worker_main(conn, target, memory_mb):
             conn.send_bytes(_encode({"error": engine.describe_exception(exc, module_file(module))}, {}))
             continue
         conn.send_bytes(_encode({"untyped": sorted(run.untyped), "warnings": run.warnings,
-                                 "violations": run.violations}, run.outputs))
+                                 "violations": run.violations, "course": run.course, "note": run.note},
+                                run.outputs))
 
 
 def module_file(module):
@@ -149,9 +163,9 @@ def _how_it_ended(process):
 class IsolatedImplementation:
     """A module under test, run in a worker process (see the module docstring)."""
 
-    def __init__(self, target, label=None, timeout=None, memory_mb=DEFAULT_MEMORY_MB):
+    def __init__(self, target, label=None, timeout=None, memory_mb=DEFAULT_MEMORY_MB, options=None):
         from .engine import DEFAULT_TIMEOUT
-        self.target, self.label = target, label or target
+        self.target, self.label, self.options = target, label or target, options
         self.timeout, self.memory_mb = timeout or DEFAULT_TIMEOUT, memory_mb
         self.file = os.path.abspath(target) if target.endswith(".py") else None
         self.process = None
@@ -161,7 +175,8 @@ class IsolatedImplementation:
         from .loader import ImportProblem
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, self.target, self.memory_mb), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, self.target, self.memory_mb, self.options),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.conn = parent
@@ -173,6 +188,11 @@ class IsolatedImplementation:
         if "import_error" in header:
             self.close()
             raise ImportProblem(header["import_error"])
+        if "plan_error" in header:
+            self.close()
+            raise ValueError(header["plan_error"])
+        from .courses import Plan
+        self.plan = Plan.from_spec(header["plan"])
         return set(header["names"])
 
     def _receive(self, timeout):
@@ -185,6 +205,9 @@ class IsolatedImplementation:
 
     def defines(self, name):
         return name in self.names
+
+    def call_for(self, row):
+        return self.plan.call(row)
 
     def execute(self, row, inputs, case):
         """Run the row's call in the worker; returns a Run or an error message (see engine)."""
@@ -207,9 +230,11 @@ class IsolatedImplementation:
             return Fatal(f"{row.name} crashed the worker process: it {how}")
         if "error" in header:
             return str(header["error"])
+        course, note = header.get("course"), header.get("note")
         return Run(outputs=arrays, untyped=set(header.get("untyped", [])),
                    warnings=[str(w) for w in header.get("warnings", [])],
-                   violations=[str(v) for v in header.get("violations", [])])
+                   violations=[str(v) for v in header.get("violations", [])],
+                   course=str(course) if course is not None else None, note=str(note) if note is not None else None)
 
     def close(self):
         if self.process is not None:

@@ -28,6 +28,11 @@ def pytest_addoption(parser):
                     help="time limit per call of the implementation (default 20)")
     group.addoption("--impl-memory", type=int, default=None, metavar="MB",
                     help="with --impl-isolate, the memory the implementation may allocate (default 2048)")
+    group.addoption("--impl-course", metavar="NAME", help="the course the module follows (see refcheck --course)")
+    group.addoption("--map", "--impl-map", dest="impl_map", action="append", metavar="NAME=FUNCTION,...",
+                    help="the module's own names for contract functions (see refcheck --map)")
+    group.addoption("--impl-arrays", choices=("numpy", "torch"), help="NumPy arrays or torch tensors (default: detected)")
+    group.addoption("--impl-device", metavar="DEVICE", help="with torch tensors, cpu (default) or cuda")
     group.addoption("--profile", dest="refcheck_profile", choices=sorted(PROFILES),
                     help="how many randomized cases per function and dtype (default: $REFCHECK_PROFILE or quick)")
 
@@ -86,11 +91,14 @@ class PytestChecker:
 
 def checker_for(config):
     """The checker of the module named by --impl (exit 2 with one message if it cannot import)."""
-    from .cli import _make_impl
+    from .cli import _make_impl, plan_options
+    path = config.getoption("impl")
     try:
-        impl = _make_impl(config.getoption("impl"), config.getoption("impl_timeout"),
-                          config.getoption("impl_isolate"), config.getoption("impl_memory"))
-    except ImportProblem as exc:
+        options = plan_options(path, config.getoption("impl_course"), config.getoption("impl_map"),
+                               config.getoption("impl_arrays"), config.getoption("impl_device"))
+        impl = _make_impl(path, config.getoption("impl_timeout"), config.getoption("impl_isolate"),
+                          config.getoption("impl_memory"), options)
+    except (ImportProblem, ValueError) as exc:
         pytest.exit(str(exc), returncode=2)
     return PytestChecker(impl, config.getoption("impl_strict"))
 

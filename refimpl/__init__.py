@@ -23,6 +23,10 @@ from .training import clip_grad_norm, lr_schedule
 from .fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast
 from .layers import (affine_backward, affine_forward, dropout_backward, dropout_forward,
                      relu_backward, relu_forward, softmax_loss, svm_loss)
+from .layer_utils import (affine_bn_relu_backward, affine_bn_relu_forward, affine_relu_backward,
+                          affine_relu_forward, conv_bn_relu_backward, conv_bn_relu_forward,
+                          conv_bn_relu_pool_backward, conv_bn_relu_pool_forward, conv_relu_backward,
+                          conv_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward)
 from .norm import (batchnorm_backward, batchnorm_backward_alt, batchnorm_forward, layernorm_backward,
                    layernorm_forward, spatial_batchnorm_backward, spatial_batchnorm_forward,
                    spatial_groupnorm_backward, spatial_groupnorm_forward)
@@ -58,4 +62,7 @@ __all__ = [
     "sigmoid_focal_loss", "batched_nms", "coco_map",
     "avg_pool_forward", "avg_pool_backward", "conv_transpose_forward", "conv_transpose_backward",
     "auroc", "clip_grad_norm", "lr_schedule",
+    "affine_relu_forward", "affine_relu_backward", "affine_bn_relu_forward", "affine_bn_relu_backward",
+    "conv_relu_forward", "conv_relu_backward", "conv_relu_pool_forward", "conv_relu_pool_backward",
+    "conv_bn_relu_forward", "conv_bn_relu_backward", "conv_bn_relu_pool_forward", "conv_bn_relu_pool_backward",
 ]

@@ -9,7 +9,6 @@ the differential diagnosis, the declarations it reads, a course's wording and th
 import json
 import os
 import re
-import sys
 import types
 
 import numpy as np
@@ -267,16 +266,17 @@ def test_every_declared_property_reads_its_cases_and_can_be_flipped():
 
 # ---- a course's words, the README's count ---------------------------------------------------------
 
-def test_a_course_words_a_mutant_hint_in_its_conventions(monkeypatch):
-    """refcheck.courses (issue 14) may word a mutant's hint for its students: COURSES[name].hints."""
-    fake = types.ModuleType("refcheck.courses")
-    fake.COURSES = {"demo": types.SimpleNamespace(hints={"affine_forward_no_bias": "In the demo course, add b."})}
-    monkeypatch.setitem(sys.modules, "refcheck.courses", fake)
-    impl, row = Implementation(module_with(affine_forward=MUTANTS["affine_forward_no_bias"].fn), "p"), ROWS["affine_forward"]
-    checked = check_case(impl, row, Case("float64", "seed0"))
-    assert hints.find(row, checked) == MUTANTS["affine_forward_no_bias"].hint
-    checked.run.course = "demo"
-    assert hints.find(row, checked) == "In the demo course, add b."
+def test_a_course_words_a_mutant_hint_in_its_conventions():
+    """A course (refcheck.courses, issue 14) words some mutants' hints for its students:
+    COURSES[name].hints replaces the zoo's sentence in the diagnosis's findings."""
+    from refcheck.courses import COURSES
+    name = "dropout_p_drops"
+    impl, row = Implementation(module_with(dropout_forward=MUTANTS[name].fn), "p"), ROWS["dropout_forward"]
+    checked = next(c for c in (check_case(impl, row, case) for case in row.gen.cases(seeds_for()))
+                   if c.outcome.status == "fail")
+    assert hints.find(row, checked) == MUTANTS[name].hint
+    checked.run.course = "eecs498"
+    assert hints.find(row, checked) == COURSES["eecs498"].hints[name] != MUTANTS[name].hint
 
 
 def test_the_readme_states_what_the_diagnosis_names():

@@ -52,25 +52,37 @@ def batchnorm(x, gamma, beta, bn_param, dout):
     (torch: unbiased), so the running statistics are computed here from torch.mean/torch.var.
     Works for (N, D) and, per channel, for (N, C, H, W).
     """
+    expected = autograd(lambda x, gamma, beta: batch_norm(x, gamma, beta, bn_param),
+                        dict(x=x, gamma=gamma, beta=beta), ("out",), (dout,))
+    expected.update(running_statistics(tensor(x), bn_param))
+    return expected
+
+
+def batch_norm(x, gamma, beta, bn_param):
+    """``torch.batch_norm`` of float64 tensors in bn_param's mode (test mode: its running
+    statistics, zeros by default)."""
     training = bn_param["mode"] == "train"
-    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
     channels = x.shape[1]
     running_mean = tensor(bn_param.get("running_mean", np.zeros(channels)))
     running_var = tensor(bn_param.get("running_var", np.zeros(channels)))
-    expected = autograd(
-        lambda x, gamma, beta: torch.batch_norm(
-            x, gamma, beta, None if training else running_mean, None if training else running_var,
-            training, 0.0, eps, False),
-        dict(x=x, gamma=gamma, beta=beta), ("out",), (dout,))
+    return torch.batch_norm(x, gamma, beta, None if training else running_mean, None if training else running_var,
+                            training, 0.0, bn_param.get("eps", 1e-5), False)
+
+
+def running_statistics(x, bn_param):
+    """The contract's ``bn_param['running_mean']`` and ``['running_var']`` after a forward on the
+    float64 tensor x (see batchnorm); none in test mode without state given."""
+    training = bn_param["mode"] == "train"
+    momentum, channels = bn_param.get("momentum", 0.9), x.shape[1]
+    running_mean = tensor(bn_param.get("running_mean", np.zeros(channels)))
+    running_var = tensor(bn_param.get("running_var", np.zeros(channels)))
     if training:
-        per_channel = tensor(x).transpose(0, 1).reshape(channels, -1)
+        per_channel = x.detach().transpose(0, 1).reshape(channels, -1)
         running_mean = momentum * running_mean + (1 - momentum) * per_channel.mean(1)
         running_var = momentum * running_var + (1 - momentum) * per_channel.var(1, unbiased=False)
     elif "running_mean" not in bn_param:
-        return expected  # test mode leaves the state alone; nothing to judge when none was given
-    expected["bn_param['running_mean']"] = numpy(running_mean)
-    expected["bn_param['running_var']"] = numpy(running_var)
-    return expected
+        return {}  # test mode leaves the state alone; nothing to judge when none was given
+    return {"bn_param['running_mean']": numpy(running_mean), "bn_param['running_var']": numpy(running_var)}
 
 
 def _kept(out, x):

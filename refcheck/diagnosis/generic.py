@@ -107,54 +107,47 @@ FLOAT32_HINT = ("The results are right only to float32 precision on float64 inpu
                 "astype(np.float32) or a float32 buffer); keep the inputs' dtype (dtype=x.dtype, zeros_like).")
 
 
+def _passes(s, key, outputs, dtype):
+    """Whether ``outputs`` pass the oracle's ``key`` at ``dtype``'s tolerance, judged as the judge
+    does (the row's error model, its accepted conventions, extreme inputs); None when the
+    comparison cannot be made."""
+    from ..judge import _judge_key
+    try:
+        tol, magnitude = tolerances.Bounds(s.row.name, dtype, s.inputs, s.expected)(key)
+        return _judge_key(key, s.expected[key], outputs, tol, magnitude, s.inputs.extreme)[0] == "pass"
+    except Exception:  # noqa: BLE001 - a view that needs other outputs: no finding
+        return None
+
+
 @hypothesis()
 def float32_precision(s):
     """On a float64 case every output is right within float32's tolerance (issue 14's finding)."""
     if s.dtype != "float64" or s.run is None or s.outcome.status == "pass":
         return None
-    keys = [k for k in s.row.call.keys(s.expected)]
-    if not keys or any(k not in s.outputs or s.outputs[k].dtype.kind not in "fc" for k in keys
-                       if not callable(s.expected[k])):
+    keys = [k for k in s.row.call.keys(s.expected) if k in s.outputs or callable(s.expected[k])]
+    if not keys or any(np.asarray(s.outputs[k]).dtype.kind not in "fc" for k in keys if k in s.outputs):
         return None
-    bounds = tolerances.Bounds(s.row.name, "float32", s.inputs, s.expected)
-    from ..judge import compare
-    for key in keys:
-        try:
-            got, want = s.oracle_view(key)
-            tol, magnitude = bounds(key)
-        except Exception:  # noqa: BLE001 - a view that cannot be taken: no finding
-            return None
-        magnitude = magnitude.lenient if isinstance(magnitude, tolerances.Tier) else magnitude
-        if compare(key, got, want, tol, magnitude)[0] != "pass":
-            return None
+    if not all(_passes(s, k, s.outputs, "float32") for k in keys):
+        return None
     return Match(frozenset(s.failing), "float32", FLOAT32_HINT,
                  "every output is within float32's tolerance of the oracle on this float64 case")
 
 
 def wrong_forward_hint(key):
     return (f"The forward's {key} already differs from the oracle on this case: the gradients are taken on "
-            f"it (its own cache), so fix the forward first.")
+            f"it (its own cache, or autograd through it), so fix the forward first.")
 
 
 @hypothesis()
 def forward_already_wrong(s):
-    """A backward's own forward (its outputs ride along as ``forward <k>``) already differs."""
-    from ..engine import _forward_row
-    forward = _forward_row(s.row)
-    if forward is None or s.run is None:
+    """A backward's own forward (its outputs ride along as ``forward <k>``) already differs (issue
+    14's finding)."""
+    if s.run is None:
         return None
-    for name, actual in s.outputs.items():
-        key = name[len("forward "):] if name.startswith("forward ") else None
-        if key is None or key in s.row.call.compares or not isinstance(s.expected.get(key), np.ndarray):
-            continue
-        want = s.expected[key]
-        try:
-            tol, magnitude = tolerances.Bounds(forward.name, s.dtype, s.inputs, s.expected)(key)
-        except Exception:  # noqa: BLE001 - no tolerance for it here: no finding
-            continue
-        from ..judge import compare
-        magnitude = magnitude.lenient if isinstance(magnitude, tolerances.Tier) else magnitude
-        if compare(key, actual, want, tol, magnitude)[0] != "pass":
+    outputs = {k[len("forward "):]: v for k, v in s.outputs.items()
+               if k.startswith("forward ") and k[len("forward "):] not in s.row.call.compares}
+    for key in outputs:
+        if key in s.expected and _passes(s, key, outputs, s.dtype) is False:
             return Match(frozenset(s.failing), f"forward {key}", wrong_forward_hint(key),
                          f"the forward's own {key} (returned with the cache) differs from the oracle's")
     return None

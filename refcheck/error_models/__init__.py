@@ -6,8 +6,8 @@ docs/API.md shows it. ``fn(args, expected, u)``: the case's arguments (and upstr
 name, the oracle's arrays by key, the dtype's unit roundoff.
 
 This module holds the models of the CS231n functions and the detection utilities; the families
-added later have a module each (``attention``, ``detection_more``, ``interview``), imported at
-the end."""
+added later have a module each (``attention``, ``detection_more``, ``interview``, ``sandwiches``),
+imported at the end."""
 import numpy as np
 
 from ..tolerances import Tier, model
@@ -274,17 +274,31 @@ def _groupnorm(a, e, u):
                           lambda v: v.sum(axis=(0, 2, 3), keepdims=True))
 
 
-def _softmax_rows(scores, y, rounding):
+def lse_rounding(top, lsum, u):
+    """What log p = x - logsumexp(x) loses beside the shifted form's rounding: the log-sum-exp
+    top + lsum (top the row's maximum, lsum = log sum exp(x - top)) rounded at its own size, but
+    never by more than the lsum it adds to the exact top (a one-hot row's is top exactly)."""
+    return np.minimum(np.abs(top + lsum), np.abs(lsum) / u)
+
+
+def _softmax_rows(scores, y, rounding, u):
     """Magnitudes of a mean cross-entropy over rows of ``scores`` (R, C) with labels y (R,), and of
     its gradient with respect to the scores (before the 1/R of the mean). ``rounding`` (R, C)
     bounds what the shifted scores s = scores - max already carry (0 for given scores). What
     exp(s) rounds is relative, u * (1 + |s|); the probabilities inherit it, and the loss
-    log(sum exp(s)) - s_y inherits it in absolute terms."""
-    s = scores - scores.max(axis=1, keepdims=True)
+    log(sum exp(s)) - s_y inherits it in absolute terms. The other common form, log p = scores -
+    logsumexp(scores) (torch.logsumexp, scipy's), rounds the log-sum-exp at its own size, the
+    offset's: |lse| enters every log-probability as absolute error (p as relative error; see
+    lse_rounding)."""
+    top = scores.max(axis=1, keepdims=True)
+    s = scores - top
     p = np.exp(s)
-    p /= p.sum(axis=1, keepdims=True)
     rows = np.arange(len(s))
-    sr = np.abs(s) + rounding + rounding[rows, np.argmax(scores, axis=1)][:, None]   # s and its error
+    carried = rounding[rows, np.argmax(scores, axis=1)][:, None]
+    # scores that already carry the offset's size (X @ W rounds to u |X| @ |W| >= |max|) hold it
+    lse = np.maximum(lse_rounding(top, np.log(p.sum(axis=1, keepdims=True)), u) - carried, 0)
+    p /= p.sum(axis=1, keepdims=True)
+    sr = np.abs(s) + rounding + carried + lse   # s and its error
     spread = (p * sr).sum(axis=1, keepdims=True)                                   # the sum's share
     dscores = p * (1 + sr + spread)
     dscores[rows, y] += 1
@@ -294,10 +308,11 @@ def _softmax_rows(scores, y, rounding):
 
 @model("softmax_loss", keys=("loss", "dx"),
        reason="the probabilities are as exact as the shifted scores x - max(x) (each rounded to "
-              "u * |x - max|), whatever the offset; the loss carries that rounding as absolute error")
+              "u * |x - max|), or as x - logsumexp(x), whose log-sum-exp rounds at the offset's size; the "
+              "loss carries that rounding as absolute error")
 def _softmax_loss(a, e, u):
     x, y = np.asarray(a["x"], dtype=np.float64), np.asarray(a["y"])
-    loss, dscores = _softmax_rows(x, y, np.zeros(x.shape))
+    loss, dscores = _softmax_rows(x, y, np.zeros(x.shape), u)
     return {"loss": loss.mean(), "dx": dscores / len(x)}
 
 
@@ -306,7 +321,7 @@ def _softmax_loss(a, e, u):
 def _temporal_softmax_loss(a, e, u):
     x, y, mask = np.asarray(a["x"], dtype=np.float64), np.asarray(a["y"]), np.asarray(a["mask"], dtype=np.float64)
     n, t, v = x.shape
-    loss, dscores = _softmax_rows(x.reshape(-1, v), y.reshape(-1), np.zeros((n * t, v)))
+    loss, dscores = _softmax_rows(x.reshape(-1, v), y.reshape(-1), np.zeros((n * t, v)), u)
     keep = mask.reshape(-1)
     return {"loss": (keep * loss).sum() / n, "dx": (dscores * keep[:, None] / n).reshape(x.shape)}
 
@@ -321,7 +336,7 @@ def _classifier(a):
               "scores near 1e3 that, not the offset itself, is what the probabilities lose")
 def _softmax_classifier(a, e, u):
     W, X, y, reg, A = _classifier(a)
-    loss, dscores = _softmax_rows(X @ W, y, A)
+    loss, dscores = _softmax_rows(X @ W, y, A, u)
     n = len(X)
     g = dscores / n + np.abs(dscores - np.eye(W.shape[1])[y]) / n
     return {"loss": loss.mean() + reg * (W * W).sum(), "dW": np.abs(X).T @ g + 2 * reg * np.abs(W)}
@@ -544,4 +559,4 @@ model("lstm_forward", "lstm_backward", keys=("h", "dx", "dh0", "dWx", "dWh", "db
       reason="running error analysis of the LSTM recurrence, forward and back through time")(_sequence_model(True))
 
 
-from . import attention, detection_more, interview  # noqa: E402,F401 (their models register too)
+from . import attention, detection_more, interview, sandwiches  # noqa: E402,F401 (their models register too)

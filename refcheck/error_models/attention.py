@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..tolerances import model
-from . import Run, _f
+from . import Run, _f, lse_rounding
 
 
 def _swap(r):
@@ -38,11 +38,13 @@ def _masked(scores, allowed):
     return Run(np.where(allowed, scores.v, -np.inf), np.where(allowed, scores.m, 0.0))
 
 
-def softmax(s):
+def softmax(s, u):
     """Softmax over the last axis of a Run of scores (-inf where a key is blocked; a row with no
     finite score gives 0, as torch's SDPA). p_j = exp(s_j - max) / sum_k exp(s_k - max): an error
     ds in the scores moves p_j by p_j (ds_j - sum_k p_k ds_k) (the shift by max cancels exactly),
-    the subtraction s - max rounds to |s - max|, and exp, the sum and the division round p itself."""
+    the subtraction s - max rounds to |s - max|, and exp, the sum and the division round p itself.
+    The form p = exp(s - logsumexp(s)) rounds the log-sum-exp at its own size (the offset's): a
+    relative error of |lse| in every p, which no normalization cancels (see lse_rounding)."""
     finite = np.isfinite(s.v)
     live = finite.any(axis=-1, keepdims=True)
     top = np.where(live, np.max(np.where(finite, s.v, -np.inf), axis=-1, keepdims=True, initial=-np.inf), 0.0)
@@ -52,7 +54,8 @@ def softmax(s):
     ds = np.where(finite, np.hypot(np.where(finite, s.m, 0.0), np.where(finite, shifted, 0.0)), 0.0)
     pd = p * ds
     carried = p * np.sqrt(np.maximum(((1 - p) * ds) ** 2 + (pd ** 2).sum(axis=-1, keepdims=True) - pd ** 2, 0.0))
-    return Run(p, carried + 3 * p)
+    lse = np.where(live, lse_rounding(top, np.log(np.where(live, e.sum(axis=-1, keepdims=True), 1.0)), u), 0.0)
+    return Run(p, carried + 3 * p + p * lse)
 
 
 def _softmax_backward(p, g):
@@ -62,34 +65,37 @@ def _softmax_backward(p, g):
 
 @model("softmax_forward", "softmax_backward", keys=("out", "dx"),
        reason="running error analysis: the probabilities are as exact as the shifted scores x - max "
-              "(each rounded to u |x - max|), whatever the offset; dx = p (dout - sum p dout)")
+              "(each rounded to u |x - max|), or as x - logsumexp(x), whose log-sum-exp rounds at the "
+              "offset's size; dx = p (dout - sum p dout)")
 def _softmax(a, e, u):
-    p = softmax(Run(a["x"]))
+    p = softmax(Run(a["x"]), u)
     out = {"out": p.m}
     if "dout" in a:
         out["dx"] = _softmax_backward(p, Run(a["dout"])).m
     return out
 
 
-def _log_softmax(x):
+def _log_softmax(x, u):
     """log p = (x - max) - log(sum exp(x - max)) over the last axis: (value, magnitude, p). The
     subtraction rounds to |x - max|, the sum's relative rounding and the shifted scores' errors
-    (weighted by p) reach the log as absolute error, then the result rounds."""
+    (weighted by p) reach the log as absolute error, then the result rounds. The form x -
+    logsumexp(x) rounds the log-sum-exp at the offset's size (lse_rounding) as absolute error."""
     x = np.asarray(x, dtype=np.float64)
-    s = x - x.max(axis=-1, keepdims=True)
+    top = x.max(axis=-1, keepdims=True)
+    s = x - top
     lse = np.log(np.exp(s).sum(axis=-1, keepdims=True))
     logp = s - lse
     p = np.exp(logp)
     spread = (p * np.abs(s)).sum(axis=-1, keepdims=True)
-    return logp, np.abs(s) + spread + np.abs(lse) + np.abs(logp) + 1, p
+    return logp, np.abs(s) + spread + np.abs(lse) + lse_rounding(top, lse, u) + np.abs(logp) + 1, p
 
 
 @model("log_softmax_forward", "log_softmax_backward", keys=("out", "dx"),
        reason="the shifted scores x - max, the log of their exponentials' sum and the difference "
-              "each round at their own size (not the offset's); dx = dout - exp(out) sum(dout) "
-              "carries what exp(out) inherits from out")
+              "each round at their own size; x - logsumexp(x) rounds the log-sum-exp at the offset's; "
+              "dx = dout - exp(out) sum(dout) carries what exp(out) inherits from out")
 def _log_softmax_model(a, e, u):
-    logp, m, p = _log_softmax(a["x"])
+    logp, m, p = _log_softmax(a["x"], u)
     out = {"out": m}
     if "dout" in a:
         g = _f(a["dout"])
@@ -111,7 +117,7 @@ def _cross_entropy(a, e, u):
     target = np.full((n, c), eps / c)
     target[np.arange(n), np.where(kept > 0, y, 0)] += 1 - eps
     target *= kept[:, None]
-    logp, m, p = _log_softmax(x)
+    logp, m, p = _log_softmax(x, u)
     terms = target * (m + np.abs(logp))
     return {"loss": terms.sum() / count + np.abs(target * logp).sum() / count,
             "dx": (p * (1 + m) * kept[:, None] + target) / count}
@@ -220,12 +226,12 @@ def _scale(r, c):
     return r * Run(c, np.abs(np.asarray(c, dtype=np.float64)))
 
 
-def _attention(q, k, v, allowed, scale):
+def _attention(q, k, v, allowed, scale, u):
     """Runs of softmax(scale q k^T, masked) @ v: (out, p) with the pieces the backward needs."""
     scores = _scale(q @ _swap(k), scale)
     if allowed is not None:
         scores = _masked(scores, allowed) if allowed.dtype == bool else scores + Run(allowed)
-    p = softmax(scores)
+    p = softmax(scores, u)
     return p @ v, p
 
 
@@ -255,7 +261,7 @@ def _sdpa(a, e, u):
     q, k, v = Run(a["q"]), Run(a["k"]), Run(a["v"])
     scale = a.get("scale") or _default_scale(q.v.shape[-1])
     allowed = _allowed(a.get("mask"), a.get("is_causal", False), q.v.shape[-2], k.v.shape[-2])
-    o, p = _attention(q, k, v, allowed, scale)
+    o, p = _attention(q, k, v, allowed, scale, u)
     out = {"out": o.m}
     if "dout" in a:
         out.update(zip(("dq", "dk", "dv"), (r.m for r in _attention_backward(q, k, v, p, Run(a["dout"]), scale))))
@@ -267,7 +273,7 @@ def _sdpa(a, e, u):
 def _kv_cache(a, e, u):
     q, k, v = Run(a["q"]), Run(a["k"]), Run(a["v"])
     t = q.v.shape[-2]
-    return {"out_t": _attention(q, k, v, np.tri(t, t, dtype=bool), _default_scale(q.v.shape[-1]))[0].m}
+    return {"out_t": _attention(q, k, v, np.tri(t, t, dtype=bool), _default_scale(q.v.shape[-1]), u)[0].m}
 
 
 PARAM_KEYS = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
@@ -299,7 +305,7 @@ def _mha(a, e, u):
         allowed = np.asarray(a["attn_mask"]) != 0
         allowed = allowed | ~allowed.any(axis=1, keepdims=True)     # no allowed key: uniform weights
     Q, K, V = (split(project(x, "W" + c, "b" + c)) for x, c in ((query, "q"), (key, "k"), (value, "v")))
-    heads, p = _attention(Q, K, V, allowed, 1 / math.sqrt(hd))
+    heads, p = _attention(Q, K, V, allowed, 1 / math.sqrt(hd), u)
     merged = merge(heads)
     out = {"out": project(merged, "Wo", "bo").m}
     if "dout" in a:

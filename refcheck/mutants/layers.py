@@ -1,4 +1,6 @@
 """Mutants of affine, ReLU, the losses, batch normalization and dropout."""
+import warnings
+
 import numpy as np
 
 import refimpl
@@ -139,9 +141,11 @@ def svm_loss_counts_correct_class(x, y):
 def batchnorm_unbiased_running_var(x, gamma, beta, bn_param):
     old = bn_param.get("running_var", np.zeros(x.shape[1], x.dtype))
     out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
-    if bn_param["mode"] == "train" and x.shape[0] > 1:
+    if bn_param["mode"] == "train":  # one sample: NaN, as torch.var and np.var(ddof=1) give
         m = bn_param.get("momentum", 0.9)
-        bn_param["running_var"] = m * old + (1 - m) * x.var(axis=0, ddof=1)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bn_param["running_var"] = m * old + (1 - m) * x.var(axis=0, ddof=1)
     return out, cache
 
 

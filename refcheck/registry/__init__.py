@@ -7,7 +7,7 @@ under test is invoked and which outputs are judged). Tolerances live in ``refche
 import importlib
 from dataclasses import dataclass
 
-from ..calls import Backward, Forward
+from ..calls import Backward, Forward, Signature
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,28 @@ class Row:
 
 
 def forward(name, gen, oracle, returns="out cache"):
-    return Row(name, gen, oracle, Forward(name, returns))
+    """A row whose call is ``name``: a signature (``"affine_forward(x, w, b) -> out, cache"``), or
+    a bare name with ``returns``."""
+    call = Forward(name, returns)
+    return Row(call.name, gen, oracle, call)
 
 
-def backward(name, gen, oracle, forward_name, returns, forward_returns="out cache"):
-    return Row(name, gen, oracle, Backward(name, forward_name, returns, forward_returns))
+def backward(name, gen, oracle, forward_name, returns=None, forward_returns="out cache"):
+    """A backward row: ``name`` a signature (``"affine_backward(dout, cache) -> dx, dw, db"``) or a
+    bare name with ``returns``; ``forward_name`` the forward it runs first (a bare name takes the
+    signature of that forward's own row)."""
+    call = Backward(name, forward_name, returns, forward_returns)
+    return Row(call.name, gen, oracle, call)
+
+
+def _link_forwards(rows):
+    """A backward names its forward; the forward's signature is the one its own row declares."""
+    declared = {r.name: r.call.signature for r in rows
+                if isinstance(getattr(r.call, "signature", None), Signature) and r.call.signature.declared}
+    for r in rows:
+        forward = getattr(r.call, "forward", None)
+        if isinstance(forward, Forward) and not forward.signature.declared and forward.name in declared:
+            forward.signature = declared[forward.name].with_(returns=tuple(forward.returns))
 
 
 # The families of the contract, in the order the docs and reports list them: (module, title). Each
@@ -45,6 +62,7 @@ FAMILIES = (
     ("attention", "Attention and transformer building blocks"),
     ("detection_more", "Detection, more (GIoU / DIoU / CIoU, losses, batched NMS, COCO evaluation)"),
     ("interview", "Pooling, upsampling, metrics and schedules that interviews ask for"),
+    ("sandwiches", "Sandwich layers (CS231n `layer_utils.py`, EECS 498's `*_ReLU*` classes)"),
 )
 
 
@@ -54,6 +72,7 @@ def family_rows(family):
 
 def _rows():
     rows = [row for family, _ in FAMILIES for row in family_rows(family)]
+    _link_forwards(rows)
     names = [r.name for r in rows]
     assert len(names) == len(set(names)), "duplicate registry rows"
     return {r.name: r for r in rows}

@@ -128,17 +128,20 @@ def cross_entropy(c):
     return args, {}
 
 
-def _pair(name, gen, oracle, returns):
-    return [forward(f"{name}_forward", gen, oracle),
-            backward(f"{name}_backward", gen, oracle, f"{name}_forward", returns)]
+def _pair(forward_signature, gen, oracle, grads):
+    """A forward ``name_forward(...) -> out, cache`` and its ``name_backward(dout, cache) -> grads``."""
+    name = forward_signature.split("(")[0][:-len("_forward")]
+    return [forward(f"{forward_signature} -> out, cache", gen, oracle),
+            backward(f"{name}_backward(dout, cache) -> {grads}", gen, oracle, f"{name}_forward")]
 
 
 ROWS = [
-    *_pair("softmax", rows, "attention:softmax", "dx"),
-    *_pair("log_softmax", rows, "attention:log_softmax", "dx"),
-    *_pair("gelu", gelu, "attention:gelu", "dx"),
-    *_pair("silu", silu, "attention:silu", "dx"),
-    *_pair("rms_norm", rms_norm, "attention:rms_norm", "dx dgamma"),
-    *_pair("swiglu", swiglu, "attention:swiglu", "dx dW1 dW3 dW2"),
-    forward("cross_entropy_loss", cross_entropy, "attention:cross_entropy", "loss dx"),
+    *_pair("softmax_forward(x)", rows, "attention:softmax", "dx"),
+    *_pair("log_softmax_forward(x)", rows, "attention:log_softmax", "dx"),
+    *_pair("gelu_forward(x, approximate=...)", gelu, "attention:gelu", "dx"),
+    *_pair("silu_forward(x)", silu, "attention:silu", "dx"),
+    *_pair("rms_norm_forward(x, gamma, eps=...)", rms_norm, "attention:rms_norm", "dx, dgamma"),
+    *_pair("swiglu_forward(x, W1, W3, W2)", swiglu, "attention:swiglu", "dx, dW1, dW3, dW2"),
+    forward("cross_entropy_loss(x, y, label_smoothing=..., ignore_index=...) -> loss, dx", cross_entropy,
+            "attention:cross_entropy"),
 ]

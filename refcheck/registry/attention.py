@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from ..calls import Backward, Forward, Malformed, Run, describe, note_modified, snapshot, to_array, unpack
+from ..calls import Backward, Forward, Malformed, Run, Signature, describe, note_modified, snapshot, to_array, unpack
 from ..cases import generator
 from . import Row, activations, backward, forward
 
@@ -179,28 +179,34 @@ class ParamsForward(Forward):
 
 class ParamsBackward(Backward):
     """multi_head_attention_backward: its dparams, a dict with params' keys, is judged key by key
-    as dparams['Wq'], dparams['bq'], ..."""
+    as dparams['Wq'], dparams['bq'], ... (the call is a Backward's, through the signatures, whatever
+    names a course gives them)."""
 
     def __init__(self):
-        super().__init__("multi_head_attention_backward", "multi_head_attention_forward",
-                         "dquery dkey dvalue dparams")
+        super().__init__("multi_head_attention_backward(dout, cache) -> dquery, dkey, dvalue, dparams",
+                         "multi_head_attention_forward")
         self.compares = ("dquery", "dkey", "dvalue", *DPARAMS)
 
     def __call__(self, get, inputs):
+        returns = list(self.returns)
+
         def flattened(name):
             fn = get(name)
             if name != self.name:
                 return fn
 
-            def call(*args):
-                grads = unpack(fn(*args), self.returns, self.name)
+            def call(*args, **kwargs):
+                grads = unpack(fn(*args, **kwargs), returns, self.name)
                 dparams = grads.pop("dparams")
                 if not isinstance(dparams, dict) or set(PARAM_KEYS) - set(dparams):
                     raise Malformed(f"{self.name} returned dparams as {describe(dparams)}, expected a dict "
                                     f"with the keys {', '.join(PARAM_KEYS)}")
                 return (*grads.values(), *(dparams[k] for k in PARAM_KEYS))
             return call
-        return Backward(self.name, self.forward.name, " ".join(self.compares))(flattened, inputs)
+        flat = copy.copy(self)
+        flat.returns = [r for r in returns if r != "dparams"] + list(DPARAMS)
+        flat.signature = self.signature.with_(returns=tuple(flat.returns))
+        return Backward.__call__(flat, flattened, inputs)
 
 
 class NoFloatInputs(Forward):
@@ -221,20 +227,32 @@ class Steps:
     causal attention over the whole sequences."""
     STEP_ARGS = {"q": "q_t", "k": "k_t", "v": "v_t"}  # a sequence -> the argument its slices go in as
 
-    def __init__(self, name):
-        self.name, self.needs, self.returns, self.compares = name, (name,), ("out_t", "cache"), ("out_t",)
+    def __init__(self, signature):
+        self.signature = Signature.parse(signature)
+        self.name, self.needs, self.compares = self.signature.name, (self.signature.name,), ("out_t",)
+        self.returns = list(self.signature.returns)
 
     def keys(self, expected):
         return list(self.compares)
+
+    def step_args(self, inputs, t, cache):
+        """The arguments of step ``t`` by name: the sequences' slices t, and the cache."""
+        args = {name: inputs.args[seq][:, :, t:t + 1].copy() for seq, name in self.STEP_ARGS.items()}
+        return {**args, "cache": cache}
+
+    def invocations(self, inputs):
+        """(signature, arguments) of the first call (tests/test_calls.py)."""
+        return [(self.signature, self.step_args(inputs, 0, inputs.args.get("cache")))]
 
     def __call__(self, get, inputs):
         step, run, outs = get(self.name), Run(), []
         cache = copy.deepcopy(inputs.args.get("cache"))
         q, v = inputs.args["q"], inputs.args["v"]
         for t in range(q.shape[2]):
-            args = {name: inputs.args[seq][:, :, t:t + 1].copy() for seq, name in self.STEP_ARGS.items()}
+            values = self.step_args(inputs, t, cache)
+            args = {k: a for k, a in values.items() if k != "cache"}
             before = snapshot(args)
-            returned = unpack(step(*args.values(), cache), list(self.returns), self.name)
+            returned = unpack(self.signature.invoke(step, values), list(self.returns), self.name)
             notes = Run()
             note_modified(notes, before, args, self.name)
             run.warnings += [w for w in notes.warnings if w not in run.warnings]
@@ -251,14 +269,17 @@ class Steps:
 
 ROWS = [
     *activations.ROWS,
-    forward("scaled_dot_product_attention_forward", sdpa, "attention:sdpa"),
-    backward("scaled_dot_product_attention_backward", sdpa, "attention:sdpa", "scaled_dot_product_attention_forward",
-             "dq dk dv"),
+    forward("scaled_dot_product_attention_forward(q, k, v, mask=..., is_causal=..., scale=...) -> out, cache", sdpa,
+            "attention:sdpa"),
+    backward("scaled_dot_product_attention_backward(dout, cache) -> dq, dk, dv", sdpa, "attention:sdpa",
+             "scaled_dot_product_attention_forward"),
     Row("multi_head_attention_forward", mha, "attention:multi_head_attention",
-        ParamsForward("multi_head_attention_forward", "out cache")),
+        ParamsForward("multi_head_attention_forward(query, key, value, params, num_heads, attn_mask=...) -> out, cache")),
     Row("multi_head_attention_backward", mha, "attention:multi_head_attention", ParamsBackward()),
-    Row("positional_encoding", encodings, "attention:positional_encoding", NoFloatInputs("positional_encoding", "pe")),
-    forward("rope_forward", rope, "attention:rope"),
-    backward("rope_backward", rope, "attention:rope", "rope_forward", "dx"),
-    Row("kv_cache_attention_step", kv_sequence, "attention:kv_cache", Steps("kv_cache_attention_step")),
+    Row("positional_encoding", encodings, "attention:positional_encoding",
+        NoFloatInputs("positional_encoding(max_len, embed_dim) -> pe")),
+    forward("rope_forward(x, positions, theta=..., interleaved=...) -> out, cache", rope, "attention:rope"),
+    backward("rope_backward(dout, cache) -> dx", rope, "attention:rope", "rope_forward"),
+    Row("kv_cache_attention_step", kv_sequence, "attention:kv_cache",
+        Steps("kv_cache_attention_step(q_t, k_t, v_t, cache) -> out_t, cache")),
 ]

@@ -60,9 +60,9 @@ def point_sets(c):
 
 
 ROWS = [
-    forward("softmax_loss_naive", classifier, "classifiers:softmax_classifier", "loss dW"),
-    forward("softmax_loss_vectorized", classifier, "classifiers:softmax_classifier", "loss dW"),
-    forward("svm_loss_naive", classifier, "classifiers:svm_classifier", "loss dW"),
-    forward("svm_loss_vectorized", classifier, "classifiers:svm_classifier", "loss dW"),
-    forward("compute_distances", point_sets, "classifiers:distances", "dists"),
+    forward("softmax_loss_naive(W, X, y, reg) -> loss, dW", classifier, "classifiers:softmax_classifier"),
+    forward("softmax_loss_vectorized(W, X, y, reg) -> loss, dW", classifier, "classifiers:softmax_classifier"),
+    forward("svm_loss_naive(W, X, y, reg) -> loss, dW", classifier, "classifiers:svm_classifier"),
+    forward("svm_loss_vectorized(W, X, y, reg) -> loss, dW", classifier, "classifiers:svm_classifier"),
+    forward("compute_distances(X, Y) -> dists", point_sets, "classifiers:distances"),
 ]

@@ -74,12 +74,12 @@ pool.declare(
 
 
 ROWS = [
-    forward("conv_forward_naive", conv, "conv:conv"),
-    backward("conv_backward_naive", conv, "conv:conv", "conv_forward_naive", "dx dw db"),
-    forward("max_pool_forward_naive", pool, "conv:max_pool"),
-    backward("max_pool_backward_naive", pool, "conv:max_pool", "max_pool_forward_naive", "dx"),
-    forward("conv_forward_fast", conv, "conv:conv"),
-    backward("conv_backward_fast", conv, "conv:conv", "conv_forward_fast", "dx dw db"),
-    forward("max_pool_forward_fast", pool, "conv:max_pool"),
-    backward("max_pool_backward_fast", pool, "conv:max_pool", "max_pool_forward_fast", "dx"),
+    forward("conv_forward_naive(x, w, b, conv_param) -> out, cache", conv, "conv:conv"),
+    backward("conv_backward_naive(dout, cache) -> dx, dw, db", conv, "conv:conv", "conv_forward_naive"),
+    forward("max_pool_forward_naive(x, pool_param) -> out, cache", pool, "conv:max_pool"),
+    backward("max_pool_backward_naive(dout, cache) -> dx", pool, "conv:max_pool", "max_pool_forward_naive"),
+    forward("conv_forward_fast(x, w, b, conv_param) -> out, cache", conv, "conv:conv"),
+    backward("conv_backward_fast(dout, cache) -> dx, dw, db", conv, "conv:conv", "conv_forward_fast"),
+    forward("max_pool_forward_fast(x, pool_param) -> out, cache", pool, "conv:max_pool"),
+    backward("max_pool_backward_fast(dout, cache) -> dx", pool, "conv:max_pool", "max_pool_forward_fast"),
 ]

@@ -172,9 +172,10 @@ def _as_dataset(c, pred_boxes, scores, pred_labels, gt_boxes, gt_labels, thresho
 
 
 ROWS = [
-    forward("box_iou", box_pairs, "detection:box_iou", "iou"),
-    forward("nms", nms_boxes, "detection:nms", "keep"),
-    forward("py_cpu_nms", dets, "detection:py_cpu_nms", "keep"),
-    forward("average_precision", ranked, "detection:average_precision", "ap"),
-    forward("mean_average_precision", detections, "detection:mean_average_precision", "map"),
+    forward("box_iou(boxes1, boxes2, pixel_inclusive) -> iou", box_pairs, "detection:box_iou"),
+    forward("nms(boxes, scores, iou_threshold, pixel_inclusive) -> keep", nms_boxes, "detection:nms"),
+    forward("py_cpu_nms(dets, thresh) -> keep", dets, "detection:py_cpu_nms"),
+    forward("average_precision(scores, labels) -> ap", ranked, "detection:average_precision"),
+    forward("mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold)"
+            " -> map", detections, "detection:mean_average_precision"),
 ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..calls import Malformed, Run, describe, to_array
+from ..calls import Malformed, Run, Signature, describe, to_array
 from ..cases import generator
 from . import Row, forward
 from ._values import Images
@@ -256,12 +256,15 @@ def _arrays(value, path):
 
 
 class Metrics:
-    """``name(*args)`` returning a dict of metrics (torchmetrics' style): each value is an output
-    under its key (values that are not numbers are errors only under the contract's keys, map*,
-    mar* and classes). Arrays nested in the arguments must not be modified (a warning)."""
+    """``coco_map(preds, targets, ...) -> metrics``: a dict of metrics (torchmetrics' style), each
+    value an output under its key (values that are not numbers are errors only under the
+    contract's keys, map*, mar* and classes). Arrays nested in the arguments must not be modified
+    (a warning)."""
 
-    def __init__(self, name):
-        self.name, self.needs, self.returns, self.compares = name, (name,), ("metrics",), ()
+    def __init__(self, signature):
+        self.signature = Signature.parse(signature)
+        self.name, self.needs, self.compares = self.signature.name, (self.signature.name,), ()
+        self.returns = list(self.signature.returns)
 
     def keys(self, expected):
         return list(expected)
@@ -270,7 +273,7 @@ class Metrics:
         run = Run()
         args = copy.deepcopy(inputs.args)
         before = {p: a.copy() for k, value in args.items() for p, a in _arrays(value, k)}
-        result = get(self.name)(*args.values())
+        result = self.signature.invoke(get(self.name), args)
         if not isinstance(result, Mapping):
             raise Malformed(f"{self.name} returned {describe(result)}, expected a dict of metrics")
         after = {p: a for k, value in args.items() for p, a in _arrays(value, k)}
@@ -287,11 +290,12 @@ class Metrics:
 
 
 ROWS = [
-    forward("generalized_box_iou", box_sets, "boxes:generalized_box_iou", "giou"),
-    forward("distance_box_iou", box_sets, "boxes:distance_box_iou", "diou"),
-    forward("complete_box_iou", box_sets, "boxes:complete_box_iou", "ciou"),
-    forward("generalized_box_iou_loss", box_pairs, "boxes:generalized_box_iou_loss", "loss dpred"),
-    forward("sigmoid_focal_loss", focal, "boxes:sigmoid_focal_loss", "loss dx"),
-    forward("batched_nms", batched, "boxes:batched_nms", "keep"),
-    Row("coco_map", scenes, "coco:coco_map", Metrics("coco_map")),
+    forward("generalized_box_iou(boxes1, boxes2) -> giou", box_sets, "boxes:generalized_box_iou"),
+    forward("distance_box_iou(boxes1, boxes2) -> diou", box_sets, "boxes:distance_box_iou"),
+    forward("complete_box_iou(boxes1, boxes2) -> ciou", box_sets, "boxes:complete_box_iou"),
+    forward("generalized_box_iou_loss(pred, target) -> loss, dpred", box_pairs, "boxes:generalized_box_iou_loss"),
+    forward("sigmoid_focal_loss(x, targets, alpha, gamma) -> loss, dx", focal, "boxes:sigmoid_focal_loss"),
+    forward("batched_nms(boxes, scores, idxs, iou_threshold) -> keep", batched, "boxes:batched_nms"),
+    Row("coco_map", scenes, "coco:coco_map",
+        Metrics("coco_map(preds, targets, iou_thresholds, max_detections, class_metrics) -> metrics")),
 ]

@@ -4,7 +4,7 @@ import copy
 
 import numpy as np
 
-from ..calls import Malformed, Run, describe, note_modified, to_array, unpack
+from ..calls import Malformed, Run, Signature, describe, note_modified, to_array, unpack
 from ..cases import Property, generator
 from . import _properties as props
 from . import Row, backward, forward
@@ -169,8 +169,9 @@ class Clipped:
     gradient is an output, ``grads[i]``. Modifying the given gradients in place (torch's
     clip_grad_norm_ does) is a warning."""
 
-    def __init__(self, name):
-        self.name, self.needs, self.returns = name, (name,), ("grads", "total_norm")
+    def __init__(self, signature):
+        self.signature = Signature.parse(signature)
+        self.name, self.needs, self.returns = self.signature.name, (self.signature.name,), list(self.signature.returns)
         self.compares = ("total_norm",)
 
     def keys(self, expected):
@@ -180,7 +181,7 @@ class Clipped:
         run = Run()
         args = copy.deepcopy(inputs.args)
         before = {f"grads[{i}]": g.copy() for i, g in enumerate(args["grads"])}
-        results = unpack(get(self.name)(*args.values()), self.returns, self.name)
+        results = unpack(self.signature.invoke(get(self.name), args), self.returns, self.name)
         note_modified(run, before, {f"grads[{i}]": g for i, g in enumerate(args["grads"])}, self.name)
         clipped = results["grads"]
         if not isinstance(clipped, (list, tuple)) or len(clipped) != len(before):
@@ -195,18 +196,29 @@ class Schedule:
     """``lr_schedule(name, step, base_lr, **kw)`` at every step from 0 to ``steps``: the rates,
     stacked, are the output ``lr``."""
 
-    def __init__(self, name):
-        self.name, self.needs, self.returns, self.compares = name, (name,), ("lr",), ("lr",)
+    def __init__(self, signature):
+        self.signature = Signature.parse(signature)
+        self.name, self.needs, self.compares = self.signature.name, (self.signature.name,), ("lr",)
+        self.returns = list(self.signature.returns)
 
     def keys(self, expected):
         return ["lr"]
+
+    def step_args(self, inputs, step):
+        """The arguments of the call at ``step`` by name (the case holds the number of steps)."""
+        a = inputs.args
+        return {"name": a["name"], "step": step, "base_lr": a["base_lr"], "kw": copy.deepcopy(a["kw"])}
+
+    def invocations(self, inputs):
+        """(signature, arguments) of the first call (tests/test_calls.py)."""
+        return [(self.signature, self.step_args(inputs, 0))]
 
     def __call__(self, get, inputs):
         run, a = Run(), inputs.args
         fn = get(self.name)
         lrs = []
         for step in range(a["steps"] + 1):
-            value = fn(a["name"], step, a["base_lr"], **copy.deepcopy(a["kw"]))
+            value = self.signature.invoke(fn, self.step_args(inputs, step))
             try:
                 lrs.append(float(np.asarray(value, dtype=np.float64).reshape(())))
             except (TypeError, ValueError):
@@ -217,11 +229,12 @@ class Schedule:
 
 
 ROWS = [
-    forward("avg_pool_forward", avg_pool, "pooling:avg_pool"),
-    backward("avg_pool_backward", avg_pool, "pooling:avg_pool", "avg_pool_forward", "dx"),
-    forward("conv_transpose_forward", conv_transpose, "pooling:conv_transpose"),
-    backward("conv_transpose_backward", conv_transpose, "pooling:conv_transpose", "conv_transpose_forward", "dx dw db"),
-    forward("auroc", scored, "metrics:auroc", "auroc"),
-    Row("clip_grad_norm", grad_lists, "training:clip_grad_norm", Clipped("clip_grad_norm")),
-    Row("lr_schedule", schedules, "training:lr_schedule", Schedule("lr_schedule")),
+    forward("avg_pool_forward(x, pool_param) -> out, cache", avg_pool, "pooling:avg_pool"),
+    backward("avg_pool_backward(dout, cache) -> dx", avg_pool, "pooling:avg_pool", "avg_pool_forward"),
+    forward("conv_transpose_forward(x, w, b, conv_param) -> out, cache", conv_transpose, "pooling:conv_transpose"),
+    backward("conv_transpose_backward(dout, cache) -> dx, dw, db", conv_transpose, "pooling:conv_transpose",
+             "conv_transpose_forward"),
+    forward("auroc(scores, labels) -> auroc", scored, "metrics:auroc"),
+    Row("clip_grad_norm", grad_lists, "training:clip_grad_norm", Clipped("clip_grad_norm(grads, max_norm) -> grads, total_norm")),
+    Row("lr_schedule", schedules, "training:lr_schedule", Schedule("lr_schedule(name, step, base_lr, **kw) -> lr")),
 ]

@@ -154,28 +154,30 @@ class DropoutForward(Forward):
     """With a seed, calls the forward twice: the same seed must give the same output."""
 
     def __init__(self):
-        super().__init__("dropout_forward", "out cache")
+        super().__init__("dropout_forward(x, dropout_param) -> out, cache")
         self.compares = ("out", "out_again", "keep_rate")
 
     def __call__(self, get, inputs):
         run = super().__call__(get, inputs)
         if "seed" in inputs.args["dropout_param"]:
-            again = unpack(get(self.name)(*copy.deepcopy(inputs.args).values()), self.returns, self.name)
+            again = unpack(self.signature.invoke(get(self.name), copy.deepcopy(inputs.args)), self.returns,
+                           self.name)
             store_results(run, {"out_again": again["out"]})
         return run
 
 
 ROWS = [
-    forward("affine_forward", affine, "layers:affine"),
-    backward("affine_backward", affine, "layers:affine", "affine_forward", "dx dw db"),
-    forward("relu_forward", relu, "layers:relu"),
-    backward("relu_backward", relu, "layers:relu", "relu_forward", "dx"),
-    forward("softmax_loss", scores, "layers:softmax_loss", "loss dx"),
-    forward("svm_loss", scores, "layers:svm_loss", "loss dx"),
-    forward("batchnorm_forward", batchnorm, "layers:batchnorm"),
-    backward("batchnorm_backward", batchnorm_train, "layers:batchnorm", "batchnorm_forward", "dx dgamma dbeta"),
-    backward("batchnorm_backward_alt", batchnorm_train, "layers:batchnorm", "batchnorm_forward",
-             "dx dgamma dbeta"),
+    forward("affine_forward(x, w, b) -> out, cache", affine, "layers:affine"),
+    backward("affine_backward(dout, cache) -> dx, dw, db", affine, "layers:affine", "affine_forward"),
+    forward("relu_forward(x) -> out, cache", relu, "layers:relu"),
+    backward("relu_backward(dout, cache) -> dx", relu, "layers:relu", "relu_forward"),
+    forward("softmax_loss(x, y) -> loss, dx", scores, "layers:softmax_loss"),
+    forward("svm_loss(x, y) -> loss, dx", scores, "layers:svm_loss"),
+    forward("batchnorm_forward(x, gamma, beta, bn_param) -> out, cache", batchnorm, "layers:batchnorm"),
+    backward("batchnorm_backward(dout, cache) -> dx, dgamma, dbeta", batchnorm_train, "layers:batchnorm",
+             "batchnorm_forward"),
+    backward("batchnorm_backward_alt(dout, cache) -> dx, dgamma, dbeta", batchnorm_train, "layers:batchnorm",
+             "batchnorm_forward"),
     Row("dropout_forward", dropout, "layers:dropout", DropoutForward()),
-    backward("dropout_backward", dropout, "layers:dropout", "dropout_forward", "dx"),
+    backward("dropout_backward(dout, cache) -> dx", dropout, "layers:dropout", "dropout_forward"),
 ]

@@ -54,12 +54,15 @@ groupnorm.declare(props.one("G", "there is one group (G = 1)"), props.one("Cg", 
 
 
 ROWS = [
-    forward("layernorm_forward", layernorm, "layers:layernorm"),
-    backward("layernorm_backward", layernorm, "layers:layernorm", "layernorm_forward", "dx dgamma dbeta"),
-    forward("spatial_batchnorm_forward", spatial_batchnorm, "layers:batchnorm"),
-    backward("spatial_batchnorm_backward", spatial_batchnorm_train, "layers:batchnorm",
-             "spatial_batchnorm_forward", "dx dgamma dbeta"),
-    forward("spatial_groupnorm_forward", groupnorm, "layers:groupnorm"),
-    backward("spatial_groupnorm_backward", groupnorm, "layers:groupnorm", "spatial_groupnorm_forward",
-             "dx dgamma dbeta"),
+    forward("layernorm_forward(x, gamma, beta, ln_param) -> out, cache", layernorm, "layers:layernorm"),
+    backward("layernorm_backward(dout, cache) -> dx, dgamma, dbeta", layernorm, "layers:layernorm",
+             "layernorm_forward"),
+    forward("spatial_batchnorm_forward(x, gamma, beta, bn_param) -> out, cache", spatial_batchnorm,
+            "layers:batchnorm"),
+    backward("spatial_batchnorm_backward(dout, cache) -> dx, dgamma, dbeta", spatial_batchnorm_train,
+             "layers:batchnorm", "spatial_batchnorm_forward"),
+    forward("spatial_groupnorm_forward(x, gamma, beta, G, gn_param) -> out, cache", groupnorm,
+            "layers:groupnorm"),
+    backward("spatial_groupnorm_backward(dout, cache) -> dx, dgamma, dbeta", groupnorm, "layers:groupnorm",
+             "spatial_groupnorm_forward"),
 ]

@@ -3,7 +3,7 @@ import copy
 
 import numpy as np
 
-from ..calls import Malformed, Run, to_array, unpack
+from ..calls import Malformed, Run, Signature, to_array, unpack
 from ..cases import Gen, Property
 from . import Row
 
@@ -67,11 +67,17 @@ class Trajectory:
     failure); modifying ``w`` in place is a warning when next_w is that same array, else a failure."""
 
     def __init__(self, rule):
-        self.name, self.needs, self.returns = rule, (rule,), ("next_w", "config")
+        self.signature = Signature.parse(f"{rule}(w, dw, config) -> next_w, config")
+        self.name, self.needs, self.returns = rule, (rule,), self.signature.returns
         self.compares = ("next_w",) + tuple(f"config['{k}']" for k in STATE[rule])
 
     def keys(self, expected):
         return list(self.compares)
+
+    def invocations(self, inputs):
+        """(signature, arguments) of the first step (tests/test_calls.py)."""
+        return [(self.signature, {"w": inputs.args["w"], "dw": np.array(inputs.args["dws"][0]),
+                                  "config": copy.deepcopy(inputs.args["config"])})]
 
     def __call__(self, get, inputs):
         rule, run = get(self.name), Run()
@@ -85,7 +91,8 @@ class Trajectory:
                 config = {} if config is None else config
                 config["learning_rate"] = float(schedule[step])
             dw_arg, w_before = dw.copy(), w.copy()
-            returned = unpack(rule(w, dw_arg, config), ["next_w", "config"], self.name)
+            returned = unpack(self.signature.invoke(rule, {"w": w, "dw": dw_arg, "config": config}),
+                              ["next_w", "config"], self.name)
             next_w, config = returned["next_w"], returned["config"]
             if not np.array_equal(dw_arg, dw, equal_nan=True):
                 run.violations.append(f"{self.name} modified dw in place (step {step + 1})")

@@ -287,3 +287,8 @@ def temporal_softmax_loss(x, y, mask):
             dx[i, s] = e / total
             dx[i, s, y[i, s]] -= 1
     return loss / n, dx / n
+
+
+from ..layer_utils import sandwiches  # noqa: E402 (the sandwiches chained from the layers above)
+
+globals().update(sandwiches(globals()))

@@ -285,3 +285,8 @@ def temporal_affine_backward(dout, cache):
     dx = dout.reshape(n * t, m).dot(w.T).reshape(n, t, d)
     dw = dout.reshape(n * t, m).T.dot(x.reshape(n * t, d)).T
     return dx, dw, dout.sum(axis=(0, 1))
+
+
+from ..layer_utils import sandwiches  # noqa: E402 (the sandwiches chained from the layers above)
+
+globals().update(sandwiches(globals()))
