@@ -11,12 +11,15 @@ Three kinds of evidence (refcheck.hints is the entry point the engine calls):
   cases from passing ones ("fails only when pad = 0").
 
 A match names one mistake and the failing outputs it explains. It must hold on the reported
-(shrunk) case and on every other failing case it is tried on (up to ``CONFIRM`` of them) where
-those outputs fail, it must explain an output whose oracle value its transform changes (never an
-identity), and a mutant must also agree wherever the implementation is right. The matches that
-together explain the failure are reported, most explanatory first; two different mistakes that
-explain exactly the same outputs equally well are both given ("Or:"); what nothing explains is
-said to remain. A hint is never a guess: without a match it only states the separating property.
+(shrunk) case and on the case as found before shrinking, and on more of the other failing cases
+it is tried on (up to ``CONFIRM`` of them, where those outputs fail) than it misses; the hint
+says on which failing cases it does not explain the failure (real code has slightly different
+forms of a mistake, or a second one on a few cases). It must explain an output whose oracle
+value its transform changes (never an identity), and a mutant must also agree wherever the
+implementation is right. The matches that together explain the failure are reported, most
+explanatory first; two different mistakes that explain exactly the same outputs equally well are
+both given ("Or:"); what nothing explains is said to remain. A hint is never a guess: without a
+match it only states the separating property.
 """
 import importlib
 import importlib.util
@@ -202,6 +205,7 @@ class Finding:
     keys: frozenset
     cases: list = field(default_factory=list)   # the case ids it held on
     also: list = field(default_factory=list)    # more evidence for the same hint
+    missed: list = field(default_factory=list)  # failing cases (ids) it does not reproduce
 
     @property
     def hint(self):
@@ -211,6 +215,8 @@ class Finding:
     def evidence(self):
         where = f" (on {len(self.cases)} failing case{'s' * (len(self.cases) > 1)}: {', '.join(self.cases)})"
         text = " Or: ".join(m.evidence for m in self.matches) + where
+        if self.missed:
+            text += f"; not on {_listed(self.missed)}, which fail{'s' * (len(self.missed) == 1)} otherwise"
         return "; ".join([text, *self.also])
 
 
@@ -226,6 +232,11 @@ class Diagnosis:
         if not self.findings:
             return self.separations[0].hint() if self.separations else None
         text = " ".join(f.hint for f in self.findings)
+        missed = [c for f in self.findings for c in f.missed
+                  if not any(c in g.cases for g in self.findings)]
+        if missed:
+            text += (f" That does not explain the failure on case {_listed(list(dict.fromkeys(missed)))}: "
+                     f"something else is wrong there too.")
         if self.unexplained:
             text += f" That does not explain {_listed(self.unexplained)}, still wrong for another reason."
         return text
@@ -301,28 +312,36 @@ def _run_hypothesis(h, subject):
             for m in found if m.keys & frozenset(subject.failing)]
 
 
-def _confirmed(first, subject, others, again):
-    """``first`` (a Match on ``subject``, the reported case) held on every other subject where the
-    outputs it explains fail: ``again(other)`` gives the matches there. Returns (Match, the ids of
-    the cases it held on) or None."""
-    held, tags, keys = [subject.case.id], first.tags, first.keys
+def _confirmed(first, subject, others, again, required=()):
+    """``first`` (a Match on ``subject``, the reported case) also held on the other subjects where
+    the outputs it explains fail: ``again(other)`` gives the matches there. It must hold on each
+    of ``required`` (the case as found before shrinking) and on more of the cases tried than it
+    misses: real code often has a slightly different form of the mistake, or a second one, that
+    shows on a few cases only (NaN where the mutant keeps a box), and those are reported as not
+    explained. Returns (Match, the ids of the cases it held on, those it missed) or None."""
+    held, missed, tags, keys = [subject.case.id], [], first.tags, first.keys
     for other in others:
         relevant = first.keys & frozenset(other.failing)
         if not relevant:
             continue
         there = [m for m in again(other) if m.mistake == first.mistake and relevant <= m.keys]
+        if there and tags is not None and not tags & there[0].tags:
+            there = []
         if not there:
-            return None
+            if any(other is r for r in required):
+                return None
+            missed.append(other.case.id)
+            continue
         if tags is not None:
             tags = tags & there[0].tags
-            if not tags:
-                return None
         held.append(other.case.id)
         keys = keys | there[0].keys  # outputs that fail only there (a one-step case gets next_w right)
+    if len(missed) >= len(held):
+        return None
     first = replace(first, keys=keys)
     if first.render is not None and tags is not None:
         first = replace(first, hint=first.render(tags), tags=tags)
-    return first, held
+    return first, held, missed
 
 
 def diagnose(row, reported, confirm=(), impl=None, failures=(), passing=(), words=None):
@@ -343,6 +362,7 @@ def diagnose(row, reported, confirm=(), impl=None, failures=(), passing=(), word
     primaries = [subject] + [Subject(row, c) for c in _other_mistakes(subject, failures)]
     others = [Subject(row, c) for c in _confirmations(reported, confirm, failures)
               if not any(p.checked is c for p in primaries)]
+    required = [o for o in others if any(o.checked is c for c in confirm[:1])]
     refs = [Subject(row, c) for c in _passing_references(separations, passing)]
     zoo = [m for m in mutants.by_target(row.name) if not m.combines]  # combinations: tests of the machinery
     found, rejected = {}, set()     # (source, mistake) -> [Match, case ids, order]
@@ -359,13 +379,13 @@ def diagnose(row, reported, confirm=(), impl=None, failures=(), passing=(), word
                     if key in found:  # a mistake already found elsewhere explains this case's outputs too
                         found[key][0] = replace(found[key][0], keys=found[key][0].keys | first.keys)
                         continue
-                    held = _confirmed(first, primary, rest, again)
+                    held = _confirmed(first, primary, rest, again, required if primary is subject else ())
                     if held and (m is None or all(_mutant_agrees(m, row, ref) for ref in refs)):
                         found[key] = [*held, len(found)]
                     else:
                         rejected.add(key)
     failing = list(dict.fromkeys(k for p in primaries for k in p.failing))
-    diagnosis = _select(failing, list(found.values()), words or {})
+    diagnosis = _select(failing, list(found.values()), words or {}, reported.case.id)
     diagnosis.separations = separations
     diagnosis.candidates = [source for source, _ in found]
     return diagnosis
@@ -434,12 +454,13 @@ def _confirmations(reported, confirm, failures, limit=CONFIRM):
     return chosen
 
 
-def _select(failing, candidates, words):
-    """The findings that explain the ``failing`` outputs, most explanatory first (greedy cover: most
-    outputs, then the stronger kind of evidence); equal alternatives are kept together."""
-    order = sorted(candidates, key=lambda c: (-len(c[0].keys), c[0].rank, c[2]))
+def _select(failing, candidates, words, reported=None):
+    """The findings that explain the ``failing`` outputs, most explanatory first (greedy cover: those
+    that explain the ``reported`` case first, then most outputs, then the stronger kind of
+    evidence, then those that hold on every case tried); equal alternatives are kept together."""
+    order = sorted(candidates, key=lambda c: (reported not in c[1], -len(c[0].keys), c[0].rank, bool(c[2]), c[3]))
     findings, covered, used = [], set(), set()
-    for i, (match, held, _) in enumerate(order):
+    for i, (match, held, missed, _) in enumerate(order):
         if i in used:
             continue
         same = [f for f in findings if f.matches[0].hint == match.hint]
@@ -450,13 +471,13 @@ def _select(failing, candidates, words):
         if not new:
             continue
         group = [match]
-        for j, (other, _, _) in enumerate(order[i + 1:], i + 1):
+        for j, (other, *_) in enumerate(order[i + 1:], i + 1):
             if (other.rank == match.rank and other.keys - covered == new and other.hint != match.hint
                     and other.mistake != match.mistake):
                 group.append(other)
                 used.add(j)
         group = [_worded(m, words) for m in group]
-        findings.append(Finding(group, frozenset(match.keys), held))
+        findings.append(Finding(group, frozenset(match.keys), held, missed=missed))
         covered |= match.keys
     unexplained = [k for k in failing if k not in covered]
     return Diagnosis(findings, unexplained if findings else [])

@@ -95,10 +95,11 @@ def output_size(s):
         found.append(Match(frozenset(["out"]), "size no pad",
                            f"The output size leaves out the padding: {formula}.",
                            f"out has (H', W') = {got}, as the formula without 2 * pad gives"))
+    width = inner.replace("H", "W", 1).replace(kh_name, kw_name)
     for name, numbers in (("window height", kh_name), ("input height", "H")):
         if name in matched:
             found.append(Match(frozenset(["out"]), f"size {name}",
-                               f"W' is computed from {numbers}: W' = 1 + ({inner.replace('H', 'W', 1).replace(kh_name, kw_name)})"
+                               f"W' is computed from {numbers}: W' = 1 + ({width})"
                                f" // stride.",
                                f"out has W' = {got[1]}, as the width's formula with {numbers} gives; "
                                f"the contract's gives {want.shape[3]}"))

@@ -38,15 +38,20 @@ class Separation:
 
     def hint(self):
         case_id, changed = self.flips[0]
-        return (f"No known mistake reproduces these results, but it fails only when {self.label}: the "
-                f"reported case passes once {changed} ({self.other}). Look at what the code does there.")
+        where = (f"it fails only when {self.label}" if self.passing_same == 0
+                 else f"on every failing case {self.label}")
+        return (f"No known mistake reproduces these results, but {where}: the reported case passes once "
+                f"{changed} ({self.other}). Look at what the code does there.")
 
     def evidence(self):
         flips = "; ".join(f"{case_id} ({changed})" for case_id, changed in self.flips)
-        every = (", and every case with it fails" if self.passing_same == 0
-                 else f" (as do {self.passing_same} passing case{'s' * (self.passing_same > 1)})")
-        return (f"property: fails only when {self.label}: all {self.failing} failing cases have it{every}; "
-                f"when {self.other}, the same case passes: {flips}")
+        if self.passing_same == 0:
+            said = (f"fails only when {self.label}: all {self.failing} failing cases have it, and every case "
+                    f"with it fails")
+        else:  # a separation on the reported case, though some passing cases share the value
+            said = (f"on all {self.failing} failing cases {self.label} (as on {self.passing_same} passing "
+                    f"case{'s' * (self.passing_same > 1)})")
+        return f"property: {said}; when {self.other}, the same case passes: {flips}"
 
 
 def _values(lo, hi, current, limit=8):

@@ -117,7 +117,8 @@ def global_max(s):
             if name == "softmax_loss":
                 predicted, slack = {"loss": loss, "dx": d}, {"dx": row_slack}
             elif name == "temporal_softmax_loss":
-                predicted, slack = {"loss": loss, "dx": d.reshape(a["x"].shape)}, {"dx": row_slack.reshape(a["x"].shape)}
+                shape = a["x"].shape
+                predicted, slack = {"loss": loss, "dx": d.reshape(shape)}, {"dx": row_slack.reshape(shape)}
             else:
                 dW = a["X"].T.astype(np.float64) @ d + 2 * a["reg"] * a["W"]
                 predicted = {"loss": loss, "dW": dW}
