@@ -136,6 +136,7 @@ class Checked:
     outcome: Outcome
     inputs: object = None
     run: Run = None
+    expected: dict = None   # the oracle's outputs the judge used (the diagnosis reads them again)
 
 
 def check_case(impl, row, case):
@@ -152,7 +153,7 @@ def check_case(impl, row, case):
     if isinstance(run, str):
         return Checked(case, Outcome("error", run, fatal=isinstance(run, Fatal)), inputs)
     expected = row.expected(inputs)
-    return Checked(case, judge(row.name, case, inputs, run, expected, call.keys(expected)), inputs, run)
+    return Checked(case, judge(row.name, case, inputs, run, expected, call.keys(expected)), inputs, run, expected)
 
 
 def describe_inputs(inputs, show_values=12):
@@ -339,7 +340,9 @@ def check_function(impl, name, cases, strict=False, minimize=True):
         if outcome.status == "pass":
             report.worst = max(report.worst, outcome.worst)
             # for the diagnosis: sizes, and the outputs of edge cases (where mutants differ)
-            passing.append(Checked(case, outcome, checked.inputs, checked.run if case.seed is None else None))
+            edge = case.seed is None
+            passing.append(Checked(case, outcome, checked.inputs, checked.run if edge else None,
+                                   checked.expected if edge else None))
         else:
             failures.append(checked)
         if outcome.fatal:

@@ -124,7 +124,8 @@ class Subject:
 
     @cached_property
     def expected(self):
-        return self.row.expected(self.inputs)
+        known = getattr(self.checked, "expected", None)  # what the judge compared against: not run again
+        return known if known is not None else self.row.expected(self.inputs)
 
     @property
     def outputs(self):
