@@ -472,9 +472,12 @@ def _select(failing, candidates, words, reported=None):
         if not new:
             continue
         group = [match]
-        for j, (other, *_) in enumerate(order[i + 1:], i + 1):
+        for j, (other, other_held, _, _) in enumerate(order[i + 1:], i + 1):
+            # an alternative explains the same outputs on the same cases (one that misses cases the
+            # first explains is no alternative: sdpa without max-shift also gives NaN on a fully
+            # masked row, where the fully-masked mutant would match too)
             if (other.rank == match.rank and other.keys - covered == new and other.hint != match.hint
-                    and other.mistake != match.mistake):
+                    and other.mistake != match.mistake and set(other_held) == set(held)):
                 group.append(other)
                 used.add(j)
         group = [_worded(m, words) for m in group]
