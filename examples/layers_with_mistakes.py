@@ -1,9 +1,9 @@
 """A CS231n-style layers.py with a few classic mistakes, for `make verify` to report on.
 
-Written the way a student would, independently of refimpl: affine, ReLU forward, the SVM loss
-and the naive conv forward are right; the others each hide one well-known mistake. The verifier
-should name each of them in its hint; the ReLU backward's ``x >= 0`` is a convention it accepts
-with a warning.
+Written the way a student would, independently of refimpl: affine, ReLU forward, the SVM loss,
+the naive conv forward and max-pool forward are right; the others hide well-known mistakes (batch
+normalization two at once). The verifier should name each of them in its hint, with the evidence
+it rests on; the ReLU backward's ``x >= 0`` is a convention it accepts with a warning.
 """
 import numpy as np
 
@@ -76,8 +76,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         # mistake: torch's unbiased variance for the running estimate
         running_var = momentum * running_var + (1 - momentum) * x.var(axis=0, ddof=1 if N > 1 else 0)
     else:
-        xhat = (x - running_mean) / np.sqrt(running_var + eps)
-        out = gamma * xhat + beta
+        out = (x - running_mean) / np.sqrt(running_var + eps)  # mistake: no gamma and beta in test mode
         cache = None
     bn_param["running_mean"] = running_mean
     bn_param["running_var"] = running_var
@@ -112,6 +111,24 @@ def conv_forward_naive(x, w, b, conv_param):
                     window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
                     out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     return out, (x, w, b, conv_param)
+
+
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    F, _, HH, WW = w.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    dx_pad, dw = np.zeros_like(x_pad), np.zeros_like(w)
+    db = np.sum(dout, axis=(0, 2, 3))
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    window = (n, slice(None), slice(i * stride, i * stride + HH), slice(j * stride, j * stride + WW))
+                    dw[f] += x_pad[window] * dout[n, f, i, j]
+                    dx_pad[window] += w[f] * dout[n, f, i, j]
+    dx = dx_pad[:, :, pad:-pad, pad:-pad]  # mistake: empty when pad = 0
+    return dx, dw, db
 
 
 def max_pool_forward_naive(x, pool_param):

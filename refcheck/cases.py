@@ -125,19 +125,67 @@ class Context:
         return self.rng.integers(0, num_classes, size=(n,) if shape is None else shape)
 
 
+@dataclass(frozen=True)
+class Property:
+    """A yes/no question about a case that may separate failing cases from passing ones, for the
+    differential diagnosis (refcheck.diagnosis.differential): ``holds(view)`` reads the case's
+    sizes as attributes (``view.pad``), ``view.edge`` (None for a randomized case) and
+    ``view.args`` (the generated arguments). ``yes`` and ``no`` say it both ways ("pad = 0",
+    "pad > 0"). The diagnosis flips it by changing one of the sizes (or knobs) in ``vary`` at a
+    time (two when one is not enough), or by switching to one of ``edges`` ("seed": a randomized
+    case) with the same sizes."""
+    yes: str
+    no: str
+    holds: object
+    vary: tuple = ()
+    edges: tuple = ()
+
+
+class CaseView:
+    """What a Property reads: sizes as attributes, the edge and the arguments."""
+
+    def __init__(self, sizes, edge, args):
+        self.sizes, self.edge, self.args = sizes, edge, args
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["sizes"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class Gen:
     """An input generator: sizes drawn from inclusive ranges, then ``fn(context)`` builds the inputs.
 
     ``fn`` returns ``(args, douts)`` (two dicts) and may read ``context.edge``; ``edges`` maps each
     edge-case name to the sizes it pins (an empty dict when ``fn`` handles the edge itself).
     Every combination of sizes inside the ranges must make a valid case.
+
+    ``knobs`` are sizes that are never drawn (they sit at the bottom of their range unless a case
+    overrides them, so adding one changes no existing case): the differential diagnosis turns
+    them to build a case that differs in one property (gamma = 1 and beta = 0). ``properties``
+    (added with ``declare``) are the diagnostic properties of the generator's cases.
     """
 
-    def __init__(self, fn, sizes, edges):
+    def __init__(self, fn, sizes, edges, knobs=None, properties=None):
         self.fn, self.name, self.sizes, self.edges = fn, fn.__name__, sizes, edges
+        # a variant shares its generator's list: properties declared later hold for both
+        self.knobs, self.properties = dict(knobs or {}), [] if properties is None else properties
         for edge in edges:
             if not re.fullmatch(r"[a-z][a-z_]*", edge) or edge.startswith("seed"):
                 raise ValueError(f"edge name {edge!r} must be lowercase letters and underscores")
+
+    def declare(self, *properties):
+        """Add diagnostic properties (see Property); returns the generator."""
+        self.properties.extend(properties)
+        return self
+
+    def ranges(self):
+        """Every size and knob with its inclusive range."""
+        return {**self.sizes, **self.knobs}
+
+    def view(self, case, inputs):
+        return CaseView(inputs.sizes, None if case.seed is not None else case.token, inputs.args)
 
     def __call__(self, case):
         is_edge = case.seed is None
@@ -145,12 +193,14 @@ class Gen:
             raise Invalid(f"{self.name} has no edge case {case.token!r} (edges: {', '.join(self.edges)})")
         rng = np.random.default_rng(zlib.crc32(f"{self.name}:{case.token}".encode()))
         sizes = {k: int(rng.integers(lo, hi + 1)) for k, (lo, hi) in self.sizes.items()}
+        sizes.update({k: lo for k, (lo, _) in self.knobs.items()})
         if is_edge:
             sizes.update(self.edges[case.token])
+        ranges = self.ranges()
         for k, value in case.overrides:
-            if k not in self.sizes:
-                raise Invalid(f"{self.name} has no size {k!r} (sizes: {', '.join(self.sizes)})")
-            lo, hi = self.sizes[k]
+            if k not in ranges:
+                raise Invalid(f"{self.name} has no size {k!r} (sizes: {', '.join(ranges)})")
+            lo, hi = ranges[k]
             if not lo <= value <= hi:
                 raise Invalid(f"size {k}={value} is outside {self.name}'s range [{lo}, {hi}]")
             sizes[k] = value
@@ -164,7 +214,7 @@ class Gen:
         ranges = {**self.sizes, **sizes}
         edges = {name: pins for name, pins in self.edges.items()
                  if all(ranges[k][0] <= v <= ranges[k][1] for k, v in pins.items())}
-        return Gen(self.fn, ranges, edges)
+        return Gen(self.fn, ranges, edges, self.knobs, self.properties)
 
     def cases(self, seeds):
         """The randomized cases (``seeds`` per dtype) followed by the edge cases, for every dtype."""
@@ -172,6 +222,6 @@ class Gen:
                 + [Case(dt, edge) for dt in DTYPES for edge in self.edges])
 
 
-def generator(edges=None, **sizes):
+def generator(edges=None, knobs=None, **sizes):
     """Decorator: ``@generator(N=(1, 8), D=(1, 10), edges={"one_sample": {"N": 1}})``."""
-    return lambda fn: Gen(fn, sizes, edges or {})
+    return lambda fn: Gen(fn, sizes, edges or {}, knobs)

@@ -171,8 +171,8 @@ def run_one_case(impl, names, case, out=None):
             print(wrap("\n".join(lines)), file=out)
         else:
             bad = True
-            hint = hints.find(ROWS[name], checked) if status == "fail" else None
-            print(wrap(engine.case_report(name, checked, impl.label, hint)), file=out)
+            diagnosis = hints.diagnose(ROWS[name], checked)
+            print(wrap(engine.case_report(name, checked, impl.label, diagnosis.hint, diagnosis.evidence)), file=out)
     return 1 if bad else 0
 
 

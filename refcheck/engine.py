@@ -137,6 +137,7 @@ class Checked:
     outcome: Outcome
     inputs: object = None
     run: Run = None
+    expected: dict = None   # the oracle's outputs the judge used (the diagnosis reads them again)
 
 
 def check_case(impl, row, case):
@@ -157,7 +158,7 @@ def check_case(impl, row, case):
     if isinstance(run, str):
         return Checked(case, Outcome("error", run, fatal=isinstance(run, Fatal)), inputs)
     expected = expected_for(row, case, inputs)
-    return Checked(case, judge(row.name, case, inputs, run, expected, call.keys(expected)), inputs, run)
+    return Checked(case, judge(row.name, case, inputs, run, expected, call.keys(expected)), inputs, run, expected)
 
 
 def describe_inputs(inputs, show_values=12):
@@ -185,8 +186,8 @@ def repro_command(impl_label, name, case):
     return f"{exe} {impl_label} --only {name} --case {case.id}"
 
 
-def case_report(name, checked, impl_label, hint=None):
-    """What a failing case shows: what, where, how far, the inputs, a hint and the repro."""
+def case_report(name, checked, impl_label, hint=None, evidence=()):
+    """What a failing case shows: what, where, how far, the inputs, a hint, its evidence and the repro."""
     lines = [f"{name} {checked.outcome.status}s on case {checked.case.id}"]
     lines += ["  " + line for line in checked.outcome.message.splitlines()]
     if checked.inputs is not None:
@@ -197,6 +198,7 @@ def case_report(name, checked, impl_label, hint=None):
         lines.append(f"  {checked.run.note}")
     if hint:
         lines.append(f"  hint: {hint}")
+        lines += [f"    evidence: {e}" for e in evidence]
     lines.append(f"  repro: {repro_command(impl_label, name, checked.case)}")
     return "\n".join(lines)
 
@@ -211,6 +213,7 @@ class Report:
     message: str = ""
     repro: str = ""
     hint: str = None
+    evidence: list = field(default_factory=list)  # what the hint rests on (refcheck.diagnosis)
     warnings: list = field(default_factory=list)
     worst: float = 0.0              # largest error / allowed among compared elements
     seconds: float = 0.0
@@ -323,7 +326,7 @@ def check_function(impl, name, cases, strict=False, minimize=True):
     forward = _forward_row(row)
     start = time.perf_counter()
     report = Report(name, "pass")
-    failures, compared, refusals = [], 0, 0
+    failures, passing, compared, refusals = [], [], 0, 0
     for case in cases:
         checked = check_case(impl, row, case)
         outcome = checked.outcome
@@ -349,6 +352,10 @@ def check_function(impl, name, cases, strict=False, minimize=True):
                                              "repro": repro_command(impl.label, name, case)})
         if outcome.status == "pass":
             report.worst = max(report.worst, outcome.worst)
+            # for the diagnosis: sizes, and the outputs of edge cases (where mutants differ)
+            edge = case.seed is None
+            passing.append(Checked(case, outcome, checked.inputs, checked.run if edge else None,
+                                   checked.expected if edge else None))
         else:
             failures.append(checked)
         if outcome.fatal:
@@ -360,9 +367,10 @@ def check_function(impl, name, cases, strict=False, minimize=True):
         first = shrink(impl, row, found) if minimize and not found.outcome.fatal else found
         report.status = first.outcome.status
         report.worst = max(report.worst, first.outcome.worst)
-        if report.status == "fail":  # a hint must explain the case as found too, not a coincidence
-            report.hint = hints.find(row, first, also=found)
-        report.message = case_report(name, first, impl.label, report.hint)
+        # a hint must explain the case as found too (and more failures), not a coincidence
+        diagnosis = hints.diagnose(row, first, found, impl, failures, passing)
+        report.hint, report.evidence = diagnosis.hint, diagnosis.evidence
+        report.message = case_report(name, first, impl.label, report.hint, report.evidence)
         report.repro = repro_command(impl.label, name, first.case)
     elif report.cases == 0 and report.not_judged:
         report.status = "error"

@@ -54,13 +54,7 @@ def _problem(r, failure, draw):
     parts = [f'<h3 id="rc-{escape(r.name)}">{escape(r.name)}: {LABELS[r.status]}</h3>',
              f"<pre>{escape(r.message)}</pre>"]
     if r.hint:
-        evidence = ""
-        matched = [m for m, hint in failure.evidence if hint in r.hint] if failure is not None else []
-        if matched:
-            evidence = (f"<br><small>evidence: on case {escape(failure.case)} the outputs equal, within the "
-                        f"tolerance, those of refimpl with the known mistake{'s' if len(matched) > 1 else ''} "
-                        f"{', '.join(f'<code>{escape(m)}</code>' for m in matched)} made "
-                        f"(refcheck.mutants)</small>")
+        evidence = "".join(f"<br><small>evidence: {escape(e)}</small>" for e in r.evidence)  # refcheck.diagnosis
         parts.append(f'<p class="hint">hint: {escape(r.hint)}{evidence}</p>')
     if r.repro:
         parts.append(f'<p>rerun this case:</p><code class="repro">{escape(r.repro)}</code>')

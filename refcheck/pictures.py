@@ -7,7 +7,6 @@ imported only here, so the command line and the JSON never need it.
 """
 import base64
 import io
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +31,6 @@ class Failure:
     case: str
     outputs: list = field(default_factory=list)   # Panels, one per failing output
     inputs: list = field(default_factory=list)    # Panels of the array inputs
-    evidence: list = field(default_factory=list)  # (mutant, its hint): known mistakes that reproduce the outputs
 
 
 def available():
@@ -90,7 +88,7 @@ def _output_panel(key, got, want, allowed):
 def capture(impl, name, case_id):
     """The Failure of ``name`` on the case ``case_id`` (rerun on ``impl``), or None when it no
     longer fails there or produced no arrays to compare."""
-    from . import engine, hints, mutants, tolerances
+    from . import engine, tolerances
     from .cases import Case
     from .judge import _magnitude_for, views
     from .registry import ROWS
@@ -130,10 +128,6 @@ def capture(impl, name, case_id):
             plane, suffix, _ = _slice(value, 0)
             failure.inputs.append(Panel(f"input {key}{suffix} {value.shape}", np.asarray(plane, np.float64),
                                         None, False, key=key))
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        failure.evidence = [(m.name, m.hint) for m in mutants.by_target(name)
-                            if hints._hint_if_matched(m, row, checked)]
     return failure
 
 

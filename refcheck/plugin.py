@@ -214,8 +214,11 @@ class PytestChecker:
             found = checked
             if not outcome.fatal and not strict:
                 checked = engine.shrink(self.impl, row, checked)
-            hint = hints.find(row, checked, also=found) if outcome.status == "fail" and not strict else None
-            text = engine.case_report(name, checked, self.impl.label, hint)
+            hint, evidence = None, []
+            if not strict:  # a hint must explain the case as found too (refcheck.diagnosis)
+                diagnosis = hints.diagnose(row, checked, found)
+                hint, evidence = diagnosis.hint, diagnosis.evidence
+            text = engine.case_report(name, checked, self.impl.label, hint, evidence)
             if checked.case != found.case:
                 text += f"\n  (found on case {found.case.id}, shrunk to the smallest case that fails the same way)"
             from .text import wrap

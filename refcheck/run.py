@@ -104,7 +104,7 @@ class Report:
 
     def to_json(self):
         functions = {r.name: {"status": r.status, "cases": r.cases, "failed": r.failed,
-                              "message": r.message, "repro": r.repro, "hint": r.hint,
+                              "message": r.message, "repro": r.repro, "hint": r.hint, "evidence": r.evidence,
                               "warnings": r.warnings, "worst": r.worst, "seconds": round(r.seconds, 4),
                               "not_judged": r.not_judged, "not_judged_reason": r.not_judged_reason,
                               "warning_cases": r.warning_cases}
@@ -208,8 +208,9 @@ def run_case(impl, names, case_id, strict=False, details=False):
             result.status = "fail"
         if result.status in ("fail", "error"):
             result.failed = 1
-            result.hint = hints.find(ROWS[name], checked) if outcome.status == "fail" else None
-            result.message = engine.case_report(name, checked, impl.label, result.hint)
+            diagnosis = hints.diagnose(ROWS[name], checked)
+            result.hint, result.evidence = diagnosis.hint, diagnosis.evidence
+            result.message = engine.case_report(name, checked, impl.label, result.hint, result.evidence)
             result.repro = engine.repro_command(impl.label, name, case)
         report.results.append(result)
         picture = failure_picture(impl, result) if details else None

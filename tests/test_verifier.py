@@ -16,12 +16,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = "examples/layers_with_mistakes.py"
 RULES = "tests/fixtures/verdict_rules.py"
 
-EXAMPLE_VERDICTS = {
-    "affine_forward": ("pass", None), "affine_backward": ("pass", None), "relu_forward": ("pass", None),
-    "relu_backward": ("pass", None), "softmax_loss": ("fail", "without subtracting each row's maximum"),
-    "svm_loss": ("pass", None), "batchnorm_forward": ("fail", "unbiased batch variance"),
-    "dropout_forward": ("fail", "probability of dropping"), "conv_forward_naive": ("pass", None),
-    "max_pool_forward_naive": ("pass", None), "max_pool_backward_naive": ("fail", "Every tied maximum"),
+EXAMPLE_VERDICTS = {   # function: (status, what its hint must say (each fragment), what its evidence must say)
+    "affine_forward": ("pass", (), ()), "affine_backward": ("pass", (), ()), "relu_forward": ("pass", (), ()),
+    "relu_backward": ("pass", (), ()),
+    "softmax_loss": ("fail", ("without subtracting each row's maximum",), ("mutant softmax_loss_no_max_shift",)),
+    "svm_loss": ("pass", (), ()),
+    "batchnorm_forward": ("fail", ("unbiased batch variance", "Test mode leaves out gamma and beta"),
+                          ("the factor N / (N - 1)", "with gamma = 1 and beta = 0 (test mode)")),
+    "dropout_forward": ("fail", ("probability of dropping",), ("fails only when dropout_param's mode is 'train'",)),
+    "conv_forward_naive": ("pass", (), ()),
+    "conv_backward_naive": ("error", ("dx_pad[:, :, pad:-pad, pad:-pad], which is empty when pad = 0",),
+                            ("fails only when pad = 0", "with pad = 0")),
+    "max_pool_forward_naive": ("pass", (), ()),
+    "max_pool_backward_naive": ("fail", ("Every tied maximum",), ("fails only when a window holds tied maxima",)),
 }
 
 
@@ -43,10 +50,13 @@ def test_make_verify_example_gets_the_right_verdict_and_hint_for_each_function(t
         reports[n] = {k: {f: v for f, v in r.items() if f != "seconds"} for k, r in functions.items()}
     assert reports["1"] == reports["2"]
     functions = reports["2"]
-    for name, (status, hint) in EXAMPLE_VERDICTS.items():
+    for name, (status, said, evidence) in EXAMPLE_VERDICTS.items():
         assert functions[name]["status"] == status, (name, functions[name]["message"])
-        if hint:
-            assert hint in functions[name]["hint"], (name, functions[name]["hint"])
+        assert bool(said) == bool(functions[name]["hint"]), (name, functions[name]["hint"])
+        for fragment in said:
+            assert fragment in functions[name]["hint"], (name, functions[name]["hint"])
+        for fragment in evidence:
+            assert any(fragment in e for e in functions[name]["evidence"]), (name, functions[name]["evidence"])
     assert functions["conv_forward_naive"]["warnings"] == ["out is float64 for float32 inputs"]
     assert any("exactly 0" in w for w in functions["relu_backward"]["warnings"])  # x >= 0: a warning
     assert {n for n, f in functions.items() if f["status"] == "missing"} == set(ROWS) - set(EXAMPLE_VERDICTS)

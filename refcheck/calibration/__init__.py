@@ -77,9 +77,11 @@ def _override_group(name, key, dtype):
     return (name, key, dtype)
 
 
-def calibrate(seeds, functions=None, style_names=None):
+def calibrate(seeds, functions=None, style_names=None, diagnose=False):
     """Run every style over every case of ``functions`` (default: all) with ``seeds`` randomized
-    cases per dtype; returns a Calibration."""
+    cases per dtype; returns a Calibration. With ``diagnose``, a hypothesis of the diagnosis that
+    would take a correct style's outputs for a mistake is a problem too (refcheck.diagnosis.claims)."""
+    from .. import diagnosis
     from ..engine import Implementation, check_case
     from ..registry import ROWS
     result = Calibration()
@@ -94,8 +96,13 @@ def calibrate(seeds, functions=None, style_names=None):
             if not impl.defines(name):
                 continue
             for case in row.gen.cases(seeds):
-                outcome = check_case(impl, row, case).outcome  # the oracle once per case (refcheck.expected)
+                checked = check_case(impl, row, case)  # the oracle once per case (refcheck.expected)
+                outcome = checked.outcome
                 result.cases += 1
+                claimed = diagnosis.claims(row, checked, with_mutants=False) if diagnose else []
+                if claimed and outcome.status == "pass":
+                    result.problems.append((style, name, case.id, "claimed",
+                                            f"the diagnosis would name a mistake: {claimed}"))
                 unexpected = [w for w in outcome.warnings if not any(d in w for d in declared.get(name, ()))]
                 if outcome.status != "pass" or unexpected:
                     result.problems.append((style, name, case.id, outcome.status,

@@ -4,22 +4,59 @@ import numpy as np
 import refimpl
 
 from . import mutant
+from .layers import log_clamp_hint
 
 HALF_REG = ("The L2 gradient is reg * W; the loss reg * sum(W**2) has gradient 2 * reg * W "
             "(reg * W belongs to a 0.5 * reg * sum(W**2) loss).")
+NO_REG_LOSS = ("The L2 term is never added to the loss: add reg * np.sum(W * W) to it (the data loss is "
+               "right).")
+HALF_REG_LOSS = ("The L2 term is added as 0.5 * reg * sum(W**2); the contract's loss adds reg * np.sum(W * W) "
+                 "(whose gradient is 2 * reg * W).")
+REG_LOSS_PER_SAMPLE = ("The L2 term is added once per sample (N times, inside the loop over samples): add "
+                       "reg * np.sum(W * W) once.")
+NO_REG_GRADIENT = "dW misses the L2 gradient: add 2 * reg * W (the gradient of reg * np.sum(W * W))."
+REG_GRADIENT_PER_SAMPLE = ("The L2 gradient 2 * reg * W is added once per sample (N times, inside the loop "
+                           "over samples): add it once, after dividing the data gradient by N.")
+CLASSIFIERS = ("softmax_loss_naive", "softmax_loss_vectorized", "svm_loss_naive", "svm_loss_vectorized")
+
+# How each of those mistakes changes (loss, dW) of a rule: the L2 term's coefficient in the loss
+# (1 in the contract) and its gradient's in dW (2), as functions of N.
+REG_MISTAKES = {
+    "half_reg_gradient": (HALF_REG, lambda n: 1, lambda n: 1),
+    "no_reg_loss": (NO_REG_LOSS, lambda n: 0, lambda n: 2),
+    "half_reg_loss": (HALF_REG_LOSS, lambda n: 0.5, lambda n: 2),
+    "reg_loss_per_sample": (REG_LOSS_PER_SAMPLE, lambda n: n, lambda n: 2),
+    "no_reg_gradient": (NO_REG_GRADIENT, lambda n: 1, lambda n: 0),
+    "reg_gradient_per_sample": (REG_GRADIENT_PER_SAMPLE, lambda n: 1, lambda n: 2 * n),
+}
+# Two at once, as real code has them: the 0.5 * reg convention throughout (loss and gradient), the
+# L2 term computed and then never used, and the regularization written inside the sample loop.
+REG_COMBINATIONS = {
+    "half_reg_convention": (("half_reg_loss", "half_reg_gradient"), lambda n: 0.5, lambda n: 1),
+    "reg_never_added": (("no_reg_loss", "no_reg_gradient"), lambda n: 0, lambda n: 0),
+    "reg_per_sample": (("reg_loss_per_sample", "reg_gradient_per_sample"), lambda n: n, lambda n: 2 * n),
+}
 
 
-def _half_reg_gradient(rule):
+def _with_reg(rule, loss_coef, grad_coef):
+    """``rule`` with its L2 term and gradient multiplied by other coefficients than 1 and 2."""
     def wrong(W, X, y, reg):
         loss, dW = rule(W, X, y, reg)
-        return loss, dW - reg * W
+        n, term = X.shape[0], reg * np.sum(W * W)
+        return W.dtype.type(loss + (loss_coef(n) - 1) * term), dW + (grad_coef(n) - 2) * reg * W
     return wrong
 
 
-for _name in ("softmax_loss_naive", "softmax_loss_vectorized", "svm_loss_naive", "svm_loss_vectorized"):
-    _fn = _half_reg_gradient(getattr(refimpl, _name))
-    _fn.__name__ = f"{_name}_half_reg_gradient"
-    mutant(_name, HALF_REG)(_fn)
+for _name in CLASSIFIERS:
+    for _kind, (_hint, _loss, _grad) in REG_MISTAKES.items():
+        _fn = _with_reg(getattr(refimpl, _name), _loss, _grad)
+        _fn.__name__ = f"{_name}_{_kind}"
+        mutant(_name, _hint)(_fn)
+    for _kind, (_parts, _loss, _grad) in REG_COMBINATIONS.items():
+        _fn = _with_reg(getattr(refimpl, _name), _loss, _grad)
+        _fn.__name__ = f"{_name}_{_kind}"
+        mutant(_name, " ".join(REG_MISTAKES[p][0] for p in _parts),
+               combines=tuple(f"{_name}_{p}" for p in _parts))(_fn)
 
 
 @mutant("svm_loss_vectorized", "The data loss is summed over the batch, not averaged (divide by N).")
@@ -93,3 +130,14 @@ def svm_loss_naive_float32_loss(W, X, y, reg):
             if j != y[i] and margin > 0:
                 total += np.float32(margin)
     return W.dtype.type(total / X.shape[0] + reg * np.sum(W * W)), dW
+
+
+@mutant("softmax_loss_vectorized", log_clamp_hint(1e-20))
+def softmax_loss_vectorized_log_plus_eps(W, X, y, reg):
+    scores = X @ W
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    n = X.shape[0]
+    loss = -np.log(probs[np.arange(n), y] + 1e-20).mean() + reg * np.sum(W * W)
+    probs[np.arange(n), y] -= 1
+    return W.dtype.type(loss), X.T @ probs / n + 2 * reg * W

@@ -95,6 +95,9 @@ def average_precision_ties_split(scores, labels):
 def _map_with(class_ap, name):
     """refimpl's mean over the classes with ground truth, around a wrong per-class AP."""
     def wrong(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels, iou_threshold=0.5):
+        if isinstance(pred_boxes, list):  # a dataset (lists of per-image arrays): the mistake is one image's
+            return refimpl.mean_average_precision(pred_boxes, pred_scores, pred_labels, gt_boxes, gt_labels,
+                                                  iou_threshold)
         pb, gb = np.asarray(pred_boxes, np.float64), np.asarray(gt_boxes, np.float64)
         ps, pl, gl = np.asarray(pred_scores), np.asarray(pred_labels), np.asarray(gt_labels)
         aps = [class_ap(pb[pl == c], ps[pl == c], gb[gl == c], iou_threshold) for c in np.unique(gl)]

@@ -6,7 +6,25 @@ import numpy as np
 import refimpl
 from torch_oracle.layers import RELU_AT_ZERO
 
+from ..diagnosis.generic import zero_hint
 from . import mutant
+
+
+def log_clamp_hint(eps):
+    """The sentence for a log clamped at ``eps`` (the diagnosis finds the eps of a user's clamp)."""
+    return (f"The log is clamped at {eps:g} (log(p + {eps:g}) or log(max(p, {eps:g}))): where the correct class's "
+            f"probability underflows below it the loss is capped at {-np.log(eps):.3g}, finite but wrong; take "
+            f"log p from log-sum-exp: log p_y = s_y - log(sum(exp(s))) with s = x - max(x).")
+
+
+UNBIASED_RUNNING_VAR = ("running_var is updated with the unbiased batch variance (torch's convention); the "
+                        "contract uses the biased one (x.var(axis=0)).")
+TEST_NO_AFFINE = ("Test mode leaves out gamma and beta: out = gamma * (x - running_mean) / sqrt(running_var + "
+                  "eps) + beta (a check with gamma = 1 and beta = 0 cannot see it).")
+NO_AFFINE = "gamma and beta are not applied: out = gamma * xhat + beta."
+BN_EPS_OUTSIDE = "eps is added outside the square root: use sqrt(var + eps)."
+RUNNING_STATS_2D = ("running_mean and running_var are stored with shape (1, D); bn_param keeps them as (D,) "
+                    "(take the batch mean over axis 0 without keepdims).")
 
 
 @mutant("affine_forward", "The bias b is not added to the output.")
@@ -72,6 +90,16 @@ def softmax_loss_clamped_log(x, y):
     return x.dtype.type(loss), probs / n
 
 
+@mutant("softmax_loss", log_clamp_hint(1e-20))
+def softmax_loss_log_plus_eps(x, y):
+    n = x.shape[0]
+    shifted = x - x.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    loss = -np.log(probs[np.arange(n), y] + 1e-20).mean()
+    probs[np.arange(n), y] -= 1
+    return x.dtype.type(loss), probs / n
+
+
 @mutant("softmax_loss", "dx is about 1% off where the scores are large (|x| >= 100) though right on "
                         "small ones: the gradient depends only on the differences between a row's scores.")
 def softmax_loss_dx_off_on_large_scores(x, y):
@@ -109,8 +137,7 @@ def svm_loss_counts_correct_class(x, y):
     return loss + 1, dx
 
 
-@mutant("batchnorm_forward", "running_var is updated with the unbiased batch variance (torch's "
-                             "convention); the contract uses the biased one (x.var(axis=0)).")
+@mutant("batchnorm_forward", UNBIASED_RUNNING_VAR)
 def batchnorm_unbiased_running_var(x, gamma, beta, bn_param):
     old = bn_param.get("running_var", np.zeros(x.shape[1], x.dtype))
     out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
@@ -127,7 +154,7 @@ def batchnorm_unbiased_running_var(x, gamma, beta, bn_param):
 def batchnorm_momentum_swapped(x, gamma, beta, bn_param):
     params = dict(bn_param, momentum=1 - bn_param.get("momentum", 0.9))
     out, cache = refimpl.batchnorm_forward(x, gamma, beta, params)
-    bn_param.update(running_mean=params["running_mean"], running_var=params["running_var"])
+    bn_param.update({k: params[k] for k in ("running_mean", "running_var") if k in params})
     return out, cache
 
 
@@ -139,13 +166,47 @@ def batchnorm_test_uses_batch_stats(x, gamma, beta, bn_param):
     return out, cache
 
 
-@mutant("batchnorm_forward", "eps is added outside the square root: use sqrt(var + eps).")
+@mutant("batchnorm_forward", BN_EPS_OUTSIDE)
 def batchnorm_eps_outside_sqrt(x, gamma, beta, bn_param):
     out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
     mode, xc, std, g = cache
     eps = bn_param.get("eps", 1e-5)
     var = std**2 - eps
     return gamma * xc / (np.sqrt(np.maximum(var, 0)) + eps) + beta, cache
+
+
+@mutant("batchnorm_forward", TEST_NO_AFFINE)
+def batchnorm_test_mode_no_affine(x, gamma, beta, bn_param):
+    out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
+    if bn_param["mode"] == "test":
+        _, xc, std, _ = cache
+        out = (xc / std).astype(x.dtype)
+    return out, cache
+
+
+@mutant("batchnorm_forward", RUNNING_STATS_2D)
+def batchnorm_running_stats_2d(x, gamma, beta, bn_param):
+    out, cache = refimpl.batchnorm_forward(x, gamma, beta, bn_param)
+    if bn_param["mode"] == "train":
+        bn_param["running_mean"] = bn_param["running_mean"].reshape(1, -1)
+        bn_param["running_var"] = bn_param["running_var"].reshape(1, -1)
+    return out, cache
+
+
+@mutant("batchnorm_forward", f"{TEST_NO_AFFINE} {UNBIASED_RUNNING_VAR}",
+        combines=("batchnorm_test_mode_no_affine", "batchnorm_unbiased_running_var"))
+def batchnorm_test_no_affine_unbiased_running_var(x, gamma, beta, bn_param):
+    out, cache = batchnorm_unbiased_running_var(x, gamma, beta, bn_param)
+    if bn_param["mode"] == "test":
+        _, xc, std, _ = cache
+        out = (xc / std).astype(x.dtype)
+    return out, cache
+
+
+@mutant("affine_backward", zero_hint("dw"))
+def affine_backward_dw_zeros(dout, cache):
+    dx, dw, db = refimpl.affine_backward(dout, cache)
+    return dx, np.zeros_like(dw), db
 
 
 @mutant("layernorm_forward", "eps is missing: divide by sqrt(var + eps), not sqrt(var).")

@@ -78,11 +78,14 @@ def max_pool_forward_fast_average(x, pool_param):
 @mutant("max_pool_backward_fast", "Where windows overlap (stride < pool size) their gradients are "
                                   "assigned, overwriting each other; they should add up.")
 def max_pool_backward_fast_assigned(dout, cache):
-    x_shape, first, (ph, pw, stride) = cache
-    h_out, w_out = first.shape[2:]
-    dx = np.zeros(x_shape, dtype=dout.dtype)
-    for k in range(ph * pw):
-        i, j = divmod(k, pw)
-        region = dx[:, :, i:i + stride * h_out:stride, j:j + stride * w_out:stride]
-        region[first == k] = dout[first == k]
+    x, out, (ph, pw, stride) = cache
+    h_out, w_out = out.shape[2:]
+    dx = np.zeros(x.shape, dtype=dout.dtype)
+    claimed = np.zeros(out.shape, dtype=bool)
+    for i in range(ph):
+        for j in range(pw):
+            rows, cols = slice(i, i + stride * h_out, stride), slice(j, j + stride * w_out, stride)
+            first = (x[:, :, rows, cols] == out) & ~claimed
+            claimed |= first
+            dx[:, :, rows, cols][first] = dout[first]  # assigned: an overlapping window's gradient is lost
     return dx

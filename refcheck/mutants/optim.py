@@ -119,3 +119,33 @@ def sgd_momentum_scales_dw_in_place(w, dw, config=None):
     v = config["momentum"] * config.get("velocity", np.zeros_like(w)) - dw
     config["velocity"] = v
     return w + v, config
+
+
+T_NEVER_INCREMENTED = ("t is never incremented: config['t'] must count the steps (t = config['t'] + 1, then "
+                       "store it back) so that the bias correction divides by 1 - beta**t of this step.")
+T_STARTS_AT_ONE = ("t starts at 1 and is incremented before it is used, so the first step uses t = 2: start "
+                   "from config.setdefault('t', 0).")
+
+
+@mutant("adam", T_NEVER_INCREMENTED)
+def adam_t_never_incremented(w, dw, config=None):
+    config, b1, b2 = _adam_parts(w, dw, config)
+    t = config.setdefault("t", 0) + 1   # used, never stored
+    m_hat, v_hat = config["m"] / (1 - b1**t), config["v"] / (1 - b2**t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+
+
+@mutant("adam", T_STARTS_AT_ONE)
+def adam_t_starts_at_one(w, dw, config=None):
+    config, b1, b2 = _adam_parts(w, dw, config)
+    config["t"] = t = config.get("t", 1) + 1
+    m_hat, v_hat = config["m"] / (1 - b1**t), config["v"] / (1 - b2**t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+
+
+@mutant("adam", "No bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t). " + T_NEVER_INCREMENTED,
+        combines=("adam_no_bias_correction", "adam_t_never_incremented"))
+def adam_no_bias_correction_t_never_incremented(w, dw, config=None):
+    config, b1, b2 = _adam_parts(w, dw, config)
+    config.setdefault("t", 0)
+    return w - config["learning_rate"] * config["m"] / (np.sqrt(config["v"]) + config["epsilon"]), config

@@ -4,6 +4,7 @@ import numpy as np
 import refimpl
 from refimpl.rnn_layers import _sigmoid
 
+from ..diagnosis.rnn import gate_order_hint
 from . import mutant
 
 
@@ -36,8 +37,7 @@ def _torch_gate_order(x, prev_h, prev_c, Wx, Wh, b):
     return _sigmoid(o) * np.tanh(next_c), next_c
 
 
-@mutant("lstm_step_forward", "The gate blocks are read as i, f, g, o (torch's order); the contract's "
-                             "order is i, f, o, g.")
+@mutant("lstm_step_forward", gate_order_hint(("i", "f", "g", "o")))
 def lstm_step_forward_torch_gate_order(x, prev_h, prev_c, Wx, Wh, b):
     next_h, next_c = _torch_gate_order(x, prev_h, prev_c, Wx, Wh, b)
     return next_h, next_c, refimpl.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)[2]
@@ -50,7 +50,7 @@ def lstm_step_backward_no_forget_gate(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c / f, dWx, dWh, db
 
 
-@mutant("lstm_forward", "The gate blocks are read as i, f, g, o (torch's order); the contract's order is i, f, o, g.")
+@mutant("lstm_forward", gate_order_hint(("i", "f", "g", "o")))
 def lstm_forward_torch_gate_order(x, h0, Wx, Wh, b):
     h, prev_c, out = h0, np.zeros_like(h0), []
     for t in range(x.shape[1]):

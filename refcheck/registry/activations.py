@@ -4,6 +4,7 @@ lists these rows first)."""
 import numpy as np
 
 from ..cases import generator
+from . import _properties as props
 from . import backward, forward
 
 
@@ -25,6 +26,13 @@ def rows(c):
     elif c.edge == "exact_ties":
         x = np.round(x)
     return dict(x=c.cast(x)), dict(dout=c.grad(*shape))
+
+
+rows.declare(props.edge("row_offsets", "the rows sit at different offsets (row_offsets)", "the rows share one offset",
+                        flips=("huge_offset", "seed")),
+             props.edge("huge_offset", "the scores share an offset of 1e3 (huge_offset)", "the scores are small"),
+             props.edge("huge_scores", "the scores spread over 1e4 (huge_scores)", "the scores are ordinary"),
+             props.one("C", "there is one class (C = 1)"))
 
 
 def _elementwise(c):

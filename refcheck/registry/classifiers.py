@@ -2,8 +2,9 @@
 import numpy as np
 
 from ..cases import generator
+from . import _properties as props
 from . import forward
-from .layers import row_levels
+from .layers import row_levels, score_properties
 
 
 @generator(N=(1, 8), D=(1, 8), C=(2, 6), regk=(0, 3), edges={
@@ -36,6 +37,12 @@ def classifier(c):
         y = np.zeros(c.N, dtype=np.int64)
     reg = (0.0, 1e-3, 0.1, 2.5)[c.regk]
     return dict(W=W, X=X, y=y, reg=reg), {}
+
+
+classifier.declare(props.zero("regk", "reg = 0", "reg > 0"),
+                   *score_properties("bias_offset", lambda args: args["X"].astype(np.float64) @ args["W"]),
+                   props.edge("kinks", "X and W are integers (hinge margins exactly 0: kinks)",
+                              "X and W are random"))
 
 
 @generator(N=(1, 8), M=(1, 8), D=(1, 40), edges={

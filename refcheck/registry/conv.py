@@ -1,6 +1,7 @@
 """Rows for convolution and max pooling."""
 
-from ..cases import generator
+from ..cases import Property, generator
+from . import _properties as props
 from . import backward, forward
 
 
@@ -23,6 +24,20 @@ def conv(c):
             dict(dout=c.grad(c.N, c.F, h_out, w_out)))
 
 
+def _hw(v):
+    return v.args["x"].shape[-2:]
+
+
+conv.declare(
+    props.zero("pad", "pad = 0", "pad > 0"),
+    props.remainder(_hw, lambda v: v.args["w"].shape[-2:], lambda v: v.pad, lambda v: v.stride,
+                    vary=("dh", "dw", "stride")),
+    props.non_square(_hw, "input (H != W)", vary=("dh", "dw")),
+    props.non_square(lambda v: (v.HH, v.WW), "kernel (HH != WW)", vary=("HH", "WW")),
+    Property("stride > 1", "stride = 1", lambda v: v.stride > 1, vary=("stride",)),
+    props.one("N"))
+
+
 @generator(N=(1, 3), C=(1, 3), ph=(1, 3), pw=(1, 3), stride=(1, 3), dh=(0, 5), dw=(0, 5), edges={
     "overlap": {"ph": 3, "pw": 2, "stride": 1}, "stride_two": {"ph": 2, "pw": 2, "stride": 2},
     "ties": {"ph": 2, "pw": 2, "stride": 2}, "ties_overlap": {"ph": 3, "pw": 3, "stride": 1},
@@ -38,6 +53,28 @@ def pool(c):
         x = c.randn(c.N, c.C, h, w)
     param = {"pool_height": c.ph, "pool_width": c.pw, "stride": c.stride}
     return dict(x=x, pool_param=param), dict(dout=c.grad(c.N, c.C, h_out, w_out))
+
+
+def _tied_window(v):
+    """Some pooling window holds its maximum more than once."""
+    x, p = v.args["x"], v.args["pool_param"]
+    ph, pw, s = p["pool_height"], p["pool_width"], p["stride"]
+    for i in range(0, x.shape[2] - ph + 1, s):
+        for j in range(0, x.shape[3] - pw + 1, s):
+            window = x[:, :, i:i + ph, j:j + pw].reshape(x.shape[0], x.shape[1], -1)
+            if ((window == window.max(axis=2, keepdims=True)).sum(axis=2) > 1).any():
+                return True
+    return False
+
+
+pool.declare(
+    Property("the windows overlap (stride < pool size)", "the windows do not overlap",
+             lambda v: v.stride < max(v.ph, v.pw), vary=("stride", "ph", "pw")),
+    Property("a window holds tied maxima", "no window holds tied maxima", _tied_window, edges=("seed",)),
+    props.remainder(_hw, lambda v: (v.ph, v.pw), lambda v: 0, lambda v: v.stride, vary=("dh", "dw", "stride"),
+                    sizes=("H - pool_height", "W - pool_width")),
+    props.non_square(lambda v: (v.ph, v.pw), "window (pool_height != pool_width)", vary=("ph", "pw")),
+    props.non_square(_hw, "input (H != W)", vary=("dh", "dw")))
 
 
 ROWS = [

@@ -5,7 +5,8 @@ import copy
 import numpy as np
 
 from ..calls import Malformed, Run, Signature, describe, note_modified, to_array, unpack
-from ..cases import generator
+from ..cases import Property, generator
+from . import _properties as props
 from . import Row, backward, forward
 from ._values import Arrays
 
@@ -24,6 +25,14 @@ def avg_pool(c):
     return dict(x=c.randn(c.N, c.C, h, w), pool_param=param), dict(dout=c.grad(c.N, c.C, h_out, w_out))
 
 
+avg_pool.declare(
+    props.zero("pad", "pad = 0", "pad > 0"),
+    props.remainder(lambda v: v.args["x"].shape[-2:], lambda v: (v.ph, v.pw),
+                    lambda v: v.args["pool_param"]["pad"], lambda v: v.stride, vary=("dh", "dw", "stride"),
+                    sizes=("H + 2 * pad - pool_height", "W + 2 * pad - pool_width")),
+    props.non_square(lambda v: (v.ph, v.pw), "window (pool_height != pool_width)", vary=("ph", "pw")))
+
+
 @generator(N=(1, 3), C=(1, 3), F=(1, 3), HH=(1, 4), WW=(1, 4), stride=(1, 3), pad=(0, 2), extra=(0, 2),
            dh=(0, 3), dw=(0, 3), edges={
                "output_padding": {"stride": 2, "extra": 1}, "stride_three": {"stride": 3, "extra": 2, "pad": 1},
@@ -39,6 +48,12 @@ def conv_transpose(c):
     param = {"stride": c.stride, "pad": c.pad, "output_padding": extra}
     return (dict(x=c.randn(c.N, c.C, h, w), w=c.randn(c.C, c.F, c.HH, c.WW), b=c.randn(c.F), conv_param=param),
             dict(dout=c.grad(c.N, c.F, h_out, w_out)))
+
+
+conv_transpose.declare(props.zero("pad", "pad = 0", "pad > 0"),
+                       Property("output_padding = 0", "output_padding > 0",
+                                lambda v: v.args["conv_param"]["output_padding"] == 0, vary=("extra", "stride")),
+                       props.non_square(lambda v: (v.HH, v.WW), "kernel (HH != WW)", vary=("HH", "WW")))
 
 
 @generator(n=(2, 60), pos=(0, 4), ties=(0, 1), edges={

@@ -4,7 +4,8 @@ import copy
 import numpy as np
 
 from ..calls import Forward, store_results, unpack
-from ..cases import generator
+from ..cases import Property, generator
+from . import _properties as props
 from . import Row, backward, forward
 
 
@@ -16,6 +17,9 @@ def affine(c):
     return dict(x=x, w=w, b=c.randn(c.M)), dict(dout=c.grad(c.N, c.M))
 
 
+affine.declare(props.one("N"), props.one("K", "x is flat (K = 1: shape (N, D))"))
+
+
 @generator(K=(1, 4), d1=(1, 6), d2=(1, 5), d3=(1, 4), d4=(1, 3), edges={"exact_zeros": {}})
 def relu(c):
     shape = [c.d1, c.d2, c.d3, c.d4][:c.K]
@@ -24,6 +28,8 @@ def relu(c):
         x[c.rng.random(x.shape) < 0.4] = 0
     return dict(x=x), dict(dout=c.grad(*shape))
 
+
+relu.declare(props.any_value("x", lambda x: (x == 0).any(), "x holds exact zeros", "x holds no exact zeros"))
 
 ROW_OFFSETS_NOTE = ("the rows' scores sit at different levels (row i near 400 * k_i, k_i from 0 to 3), each "
                     "row ordinary on its own: subtracting the whole array's maximum instead of each row's "
@@ -65,17 +71,49 @@ def scores(c):
     return dict(x=c.cast(x), y=y), {}
 
 
-@generator(N=(1, 8), D=(1, 6), test=(0, 1), custom=(0, 1), fresh=(0, 1), edges={
+def score_properties(common="huge_offset", scores_of=lambda args: args["x"]):
+    """The offsets and spreads of scores (the edges of softmax_loss's and the classifiers' cases,
+    ``common`` the one with a common offset of 1e3), as properties."""
+    large = Property("some score is large (|score| > 100)", "every score is small (|score| <= 100)",
+                     lambda v: bool(np.abs(scores_of(v.args)).max(initial=0) > 100), edges=("seed",))
+    return (large,props.edge("row_offsets", "the rows' scores sit at different offsets (row_offsets)",
+                       "the scores share one offset", flips=(common, "seed")),
+            props.edge(common, f"the scores share an offset of 1e3 ({common})", "the scores are small"),
+            props.edge("far_below", "the correct class scores 800 below the row maximum (far_below)",
+                       "the scores are ordinary"),
+            props.edge("huge_scores", "the scores spread over 1e4 (huge_scores)", "the scores are ordinary"),
+            props.one("N"))
+
+
+scores.declare(*score_properties(),
+               props.edge("kinks", "the scores are integers (hinge margins exactly 0: kinks)", "the scores are random"))
+
+
+@generator(N=(1, 8), D=(1, 6), test=(0, 1), custom=(0, 1), fresh=(0, 1), knobs={"unit_affine": (0, 1)}, edges={
     "one_sample": {"N": 1, "test": 0}, "constant_feature": {"test": 0}, "test_mode": {"test": 1, "fresh": 0},
     "default_params": {"custom": 0, "fresh": 1}})
 def batchnorm(c):
     """(N, D) inputs; custom=1 sets non-default eps and momentum, fresh=1 leaves the running
-    statistics to their defaults (zeros)."""
+    statistics to their defaults (zeros). The knob unit_affine=1 sets gamma = 1 and beta = 0 (what
+    the course's own check uses), for the diagnosis."""
     x = c.cast(2 * c.raw(c.N, c.D) + c.raw(c.D))
     if c.edge == "constant_feature":
         x[:, 0] = x[0, 0]
-    return (dict(x=x, gamma=c.randn(c.D), beta=c.randn(c.D), bn_param=batchnorm_params(c, c.D)),
-            dict(dout=c.grad(c.N, c.D)))
+    gamma, beta, bn_param = c.randn(c.D), c.randn(c.D), batchnorm_params(c, c.D)
+    if c.unit_affine:
+        gamma, beta = c.cast(np.ones(c.D)), c.cast(np.zeros(c.D))
+    return dict(x=x, gamma=gamma, beta=beta, bn_param=bn_param), dict(dout=c.grad(c.N, c.D))
+
+
+batchnorm.declare(
+    Property("bn_param's mode is 'test'", "bn_param's mode is 'train'", lambda v: v.test == 1, vary=("test",)),
+    Property("gamma and beta are random", "gamma = 1 and beta = 0", lambda v: v.unit_affine == 0,
+             vary=("unit_affine",)),
+    props.one("N"),
+    Property("the running statistics are left to their defaults", "the running statistics are given",
+             lambda v: v.fresh == 1, vary=("fresh",)),
+    Property("eps and momentum are not the defaults", "eps and momentum are the defaults",
+             lambda v: v.custom == 1, vary=("custom",)))
 
 
 def batchnorm_params(c, channels):
@@ -105,6 +143,11 @@ def dropout(c):
     if c.seeded:
         param["seed"] = int(c.rng.integers(0, 2**31))
     return dict(x=c.nonzero(*shape), dropout_param=param), dict(dout=c.grad(*shape))
+
+
+dropout.declare(Property("dropout_param's mode is 'test'", "dropout_param's mode is 'train'",
+                         lambda v: v.args["dropout_param"]["mode"] == "test", vary=("test",)),
+                Property("a seed is given", "no seed is given", lambda v: v.seeded == 1, vary=("seeded",)))
 
 
 class DropoutForward(Forward):

@@ -1,5 +1,6 @@
 """Rows for layer normalization, spatial batch normalization and group normalization."""
-from ..cases import generator
+from ..cases import Property, generator
+from . import _properties as props
 from . import backward, forward
 from .layers import batchnorm_params
 
@@ -14,6 +15,10 @@ def layernorm(c):
     return dict(x=x, gamma=c.randn(c.D), beta=c.randn(c.D), ln_param=ln_param), dict(dout=c.grad(c.N, c.D))
 
 
+layernorm.declare(props.one("N"), props.one("D"),
+                  Property("ln_param sets eps", "eps is the default", lambda v: v.custom == 1, vary=("custom",)))
+
+
 @generator(N=(1, 3), C=(1, 4), H=(1, 4), W=(1, 4), test=(0, 1), custom=(0, 1), fresh=(0, 1), edges={
     "one_pixel": {"H": 1, "W": 1, "test": 0}, "one_sample": {"N": 1, "test": 0}, "constant_channel": {"test": 0},
     "test_mode": {"test": 1, "fresh": 0}})
@@ -25,6 +30,9 @@ def spatial_batchnorm(c):
             dict(dout=c.grad(c.N, c.C, c.H, c.W)))
 
 
+spatial_batchnorm.declare(
+    Property("bn_param's mode is 'test'", "bn_param's mode is 'train'", lambda v: v.test == 1, vary=("test",)),
+    props.one("N"), Property("H = W = 1", "H * W > 1", lambda v: v.H * v.W == 1, vary=("H", "W")))
 spatial_batchnorm_train = spatial_batchnorm.variant(test=(0, 0))
 
 
@@ -39,6 +47,10 @@ def groupnorm(c):
     gn_param = {"eps": float(c.rng.choice([1e-3, 0.1]))} if c.custom else {}
     return (dict(x=x, gamma=c.randn(1, C, 1, 1), beta=c.randn(1, C, 1, 1), G=c.G, gn_param=gn_param),
             dict(dout=c.grad(c.N, C, c.H, c.W)))
+
+
+groupnorm.declare(props.one("G", "there is one group (G = 1)"), props.one("Cg", "each group has one channel (Cg = 1)"),
+                  props.one("N"))
 
 
 ROWS = [

@@ -4,7 +4,7 @@ import copy
 import numpy as np
 
 from ..calls import Malformed, Run, Signature, to_array, unpack
-from ..cases import Gen
+from ..cases import Gen, Property
 from . import Row
 
 STATE = {"sgd": (), "sgd_momentum": ("velocity",), "sgd_nesterov": ("velocity",), "rmsprop": ("cache",),
@@ -49,7 +49,16 @@ def optim_gen(rule):
              "scalar": {"rank": 0}, "defaults": {"custom": 0, "partial": 0}}
     if rule in SCHEDULE_AGREES:
         edges["lr_changes"] = {"schedule": 1, "steps": 40}
-    return Gen(gen, sizes, edges)
+    gen = Gen(gen, sizes, edges).declare(
+        Property("there is more than one step", "there is one step", lambda v: v.steps > 1, vary=("steps",)),
+        Property("config is None or sets only the learning rate", "config sets every hyper-parameter",
+                 lambda v: v.custom == 0, vary=("custom",)),
+        Property("the gradients are tiny (|dw| < 1e-4)", "the gradients are not tiny",
+                 lambda v: np.abs(v.args["dws"]).max(initial=0) < 1e-4, vary=("mag", "mixed")))
+    if rule in SCHEDULE_AGREES:
+        gen.declare(Property("the learning rate changes between steps", "the learning rate is fixed",
+                             lambda v: v.schedule == 1, vary=("schedule",)))
+    return gen
 
 
 class Trajectory:

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..cases import generator
+from . import _properties as props
 from . import backward, forward
 from .layers import row_levels
 
@@ -20,12 +21,20 @@ def rnn_step(c):
     return dict(x=x, prev_h=c.randn(c.N, c.H, scale=0.5), Wx=Wx, Wh=Wh, b=b), dict(dnext_h=c.grad(c.N, c.H))
 
 
+STEP_PROPERTIES = (props.one("N"), props.one("H"), props.edge("saturated", "the inputs saturate tanh (saturated)",
+                                                               "the inputs are ordinary"))
+rnn_step.declare(*STEP_PROPERTIES)
+
+
 @generator(N=(1, 4), D=(1, 5), H=(1, 5), edges={"one_sample": {"N": 1}, "one_unit": {"H": 1}, "saturated": {}})
 def lstm_step(c):
     Wx, Wh, b = _weights(c, 4)
     x = c.randn(c.N, c.D, scale=10.0 if c.edge == "saturated" else 1.0)
     return (dict(x=x, prev_h=c.randn(c.N, c.H, scale=0.5), prev_c=c.randn(c.N, c.H), Wx=Wx, Wh=Wh, b=b),
             dict(dnext_h=c.grad(c.N, c.H), dnext_c=c.grad(c.N, c.H)))
+
+
+lstm_step.declare(*STEP_PROPERTIES)
 
 
 def _sequence_gen(gates):
@@ -36,7 +45,7 @@ def _sequence_gen(gates):
         return (dict(x=c.randn(c.N, c.T, c.D), h0=c.randn(c.N, c.H, scale=0.5), Wx=Wx, Wh=Wh, b=b),
                 dict(dh=c.grad(c.N, c.T, c.H)))
     sequence.name = f"sequence_{gates}"
-    return sequence
+    return sequence.declare(props.one("T", "there is one step (T = 1)"), props.one("N"))
 
 
 rnn_sequence, lstm_sequence = _sequence_gen(1), _sequence_gen(4)
@@ -50,6 +59,10 @@ def words(c):
     elif c.edge == "vocabulary_ends":
         x = np.where(c.rng.random((c.N, c.T)) < 0.5, 0, c.V - 1)
     return dict(x=x, W=c.randn(c.V, c.D)), dict(dout=c.grad(c.N, c.T, c.D))
+
+
+words.declare(props.any_value("x", lambda x: np.unique(x).size < x.size, "a word appears more than once",
+                              "every word appears once", vary=("V", "N", "T")))
 
 
 @generator(N=(1, 4), T=(1, 5), D=(1, 5), M=(1, 6), edges={"one_step": {"T": 1}})
@@ -81,6 +94,14 @@ def captions(c):
         np.put_along_axis(x, y[..., None], np.take_along_axis(x, y[..., None], axis=2) - 800, axis=2)
         c.extreme = True
     return dict(x=c.cast(x), y=y, mask=mask), {}
+
+
+captions.declare(props.any_value("mask", lambda m: not m.all(), "some steps are masked out", "no step is masked out"),
+                 props.edge("row_offsets", "the steps' scores sit at different offsets (row_offsets)",
+                            "the scores share one offset", flips=("huge_offset", "seed")),
+                 props.edge("huge_offset", "the scores share an offset of 1e3 (huge_offset)", "the scores are small"),
+                 props.edge("far_below", "the correct word scores 800 below the maximum (far_below)",
+                            "the scores are ordinary"))
 
 
 ROWS = [
