@@ -190,6 +190,7 @@ def coco_scene(n_images, dtype, per_image=100, classes=80, seed=0):
         picked = rng.integers(0, g, per_image // 2)
         size = np.repeat(gt[picked, 2:] - gt[picked, :2], 2, axis=1)
         hits = gt[picked] + rng.normal(0, 0.1, (len(picked), 4)) * size
+        hits[:, 2:] = np.maximum(hits[:, 2:], hits[:, :2])  # a jitter past the other corner: a zero-width box
         fxy = rng.uniform(0, 500, (per_image - len(picked), 2))
         false = np.concatenate([fxy, fxy + np.exp(rng.uniform(np.log(4), np.log(300), fxy.shape))], axis=1)
         preds.append(dict(boxes=np.concatenate([hits, false]).astype(dtype), scores=rng.random(per_image).astype(dtype),
