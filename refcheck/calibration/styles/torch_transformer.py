@@ -1,23 +1,12 @@
 """CS231n 2025's feed-forward block and patch embedding as its nn.Modules compute them: torch in
 the inputs' own dtype (float32 stays float32), nn.Linear's F.linear with weight = W.T, nn.GELU,
 the patches cut by reshape and permute; each backward by autograd through its forward."""
-import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .torch_attention import _pair  # forward runs fn on autograd leaves, backward by autograd
+
 torch.set_num_threads(1)
-
-
-def _pair(fn, n_leaves):
-    def forward(*args):
-        leaves = [torch.tensor(np.asarray(a), requires_grad=True) for a in args[:n_leaves]]
-        out = fn(*leaves, *args[n_leaves:])
-        return out.detach().numpy(), (leaves, out)
-
-    def backward(dout, cache):
-        leaves, out = cache
-        return tuple(g.numpy() for g in torch.autograd.grad(out, leaves, torch.from_numpy(np.asarray(dout))))
-    return forward, backward
 
 
 def _patch_embedding(x, w, b, patch_size):
