@@ -279,15 +279,11 @@ def _kv_cache(a, e, u):
 PARAM_KEYS = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
 
 
-@model("multi_head_attention_forward", "multi_head_attention_backward",
-       keys=("out", "dquery", "dkey", "dvalue", *(f"dparams['{k}']" for k in PARAM_KEYS)),
-       reason="running error analysis of the projections, each head's attention and the output "
-              "projection, and of their backward; a query with no allowed key is modelled with "
-              "uniform weights (the -1e9 fill the contract accepts beside attention to nothing)")
-def _mha(a, e, u):
-    params = {k: Run(a["params"][k]) for k in PARAM_KEYS}
-    h = int(a["num_heads"])
-    query, key, value = Run(a["query"]), Run(a["key"]), Run(a["value"])
+def mha_run(query, key, value, params, h, attn_mask, u):
+    """Runs of multi-head attention (multi_head_attention_forward's layout: params of Runs by Wq,
+    bq, ...; attn_mask 0 = blocked; a query with no allowed key gets uniform weights, the -1e9
+    fill the contract accepts beside attention to nothing): (out, backward), where backward(g)
+    gives the Runs of dquery, dkey, dvalue and of the parameters' gradients by their keys."""
     n, s, width = query.v.shape
     t, hd = key.v.shape[1], width // h
 
@@ -301,24 +297,48 @@ def _mha(a, e, u):
         return x @ params[w] + params[b]
 
     allowed = None
-    if a.get("attn_mask") is not None:
-        allowed = np.asarray(a["attn_mask"]) != 0
+    if attn_mask is not None:
+        allowed = np.asarray(attn_mask) != 0
         allowed = allowed | ~allowed.any(axis=1, keepdims=True)     # no allowed key: uniform weights
     Q, K, V = (split(project(x, "W" + c, "b" + c)) for x, c in ((query, "q"), (key, "k"), (value, "v")))
     heads, p = _attention(Q, K, V, allowed, 1 / math.sqrt(hd), u)
     merged = merge(heads)
-    out = {"out": project(merged, "Wo", "bo").m}
-    if "dout" in a:
-        g = Run(a["dout"])
+
+    def backward(g):
         flat = lambda r: _reshape(r, -1, width)   # noqa: E731 (N * L rows, for the weights' sums)
-        dmerged = g @ params["Wo"].T
-        dQ, dK, dV = (merge(r) for r in _attention_backward(Q, K, V, p, split(dmerged), 1 / math.sqrt(hd)))
-        grads = {"dparams['Wo']": flat(merged).T @ flat(g), "dparams['bo']": flat(g).sum0()}
+
+        def through_attention(g):
+            dmerged = g @ params["Wo"].T
+            return [merge(r) for r in _attention_backward(Q, K, V, p, split(dmerged), 1 / math.sqrt(hd))]
+        dQ, dK, dV = through_attention(g)
+        grads = {"Wo": flat(merged).T @ flat(g), "bo": flat(g).sum0()}
         for x, dx, c, name in ((query, dQ, "q", "dquery"), (key, dK, "k", "dkey"), (value, dV, "v", "dvalue")):
             grads[name] = dx @ params["W" + c].T
-            grads[f"dparams['W{c}']"] = flat(x).T @ flat(dx)
-            grads[f"dparams['b{c}']"] = flat(dx).sum0()
-        out.update({k: r.m for k, r in grads.items()})
+            grads[f"W{c}"] = flat(x).T @ flat(dx)
+            grads[f"b{c}"] = flat(dx).sum0()
+        if np.any(g.m):
+            # dbk is 0 whatever g is (a query's softmax ignores a shift all its scores share): what
+            # g carries cancels in it exactly, and only the attention's own rounding of the g it
+            # is given is left (a g as large as g's value and what it may carry)
+            given = Run(g.v + np.where(g.v < 0, -1.0, 1.0) * u * g.m)
+            grads["bk"] = flat(through_attention(given)[1]).sum0()
+        return grads
+    return project(merged, "Wo", "bo"), backward
+
+
+@model("multi_head_attention_forward", "multi_head_attention_backward",
+       keys=("out", "dquery", "dkey", "dvalue", *(f"dparams['{k}']" for k in PARAM_KEYS)),
+       reason="running error analysis of the projections, each head's attention and the output "
+              "projection, and of their backward; a query with no allowed key is modelled with "
+              "uniform weights (the -1e9 fill the contract accepts beside attention to nothing)")
+def _mha(a, e, u):
+    params = {k: Run(a["params"][k]) for k in PARAM_KEYS}
+    o, backward = mha_run(Run(a["query"]), Run(a["key"]), Run(a["value"]), params, int(a["num_heads"]),
+                          a.get("attn_mask"), u)
+    out = {"out": o.m}
+    if "dout" in a:
+        grads = backward(Run(a["dout"]))
+        out.update({(k if k.startswith("d") else f"dparams['{k}']"): r.m for k, r in grads.items()})
     return out
 
 

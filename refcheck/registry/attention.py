@@ -15,7 +15,6 @@ from ..cases import generator
 from . import Row, activations, backward, forward
 
 PARAM_KEYS = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
-DPARAMS = tuple(f"dparams['{k}']" for k in PARAM_KEYS)
 
 
 def _some_allowed(c, allowed):
@@ -178,17 +177,18 @@ class ParamsForward(Forward):
 
 
 class ParamsBackward(Backward):
-    """multi_head_attention_backward: its dparams, a dict with params' keys, is judged key by key
-    as dparams['Wq'], dparams['bq'], ... (the call is a Backward's, through the signatures, whatever
-    names a course gives them)."""
+    """multi_head_attention_backward (and the transformer layers'): its dparams, a dict with params'
+    keys, is judged key by key as dparams['Wq'], dparams['bq'], ... (the call is a Backward's,
+    through the signatures, whatever names a course gives them)."""
 
-    def __init__(self):
-        super().__init__("multi_head_attention_backward(dout, cache) -> dquery, dkey, dvalue, dparams",
-                         "multi_head_attention_forward")
-        self.compares = ("dquery", "dkey", "dvalue", *DPARAMS)
+    def __init__(self, signature="multi_head_attention_backward(dout, cache) -> dquery, dkey, dvalue, dparams",
+                 forward="multi_head_attention_forward", keys=PARAM_KEYS):
+        super().__init__(signature, forward)
+        self.param_keys = tuple(keys)
+        self.compares = (*(r for r in self.returns if r != "dparams"), *(f"dparams['{k}']" for k in keys))
 
     def __call__(self, get, inputs):
-        returns = list(self.returns)
+        returns, keys = list(self.returns), self.param_keys
 
         def flattened(name):
             fn = get(name)
@@ -198,13 +198,13 @@ class ParamsBackward(Backward):
             def call(*args, **kwargs):
                 grads = unpack(fn(*args, **kwargs), returns, self.name)
                 dparams = grads.pop("dparams")
-                if not isinstance(dparams, dict) or set(PARAM_KEYS) - set(dparams):
+                if not isinstance(dparams, dict) or set(keys) - set(dparams):
                     raise Malformed(f"{self.name} returned dparams as {describe(dparams)}, expected a dict "
-                                    f"with the keys {', '.join(PARAM_KEYS)}")
-                return (*grads.values(), *(dparams[k] for k in PARAM_KEYS))
+                                    f"with the keys {', '.join(keys)}")
+                return (*grads.values(), *(dparams[k] for k in keys))
             return call
         flat = copy.copy(self)
-        flat.returns = [r for r in returns if r != "dparams"] + list(DPARAMS)
+        flat.returns = [r for r in returns if r != "dparams"] + [f"dparams['{k}']" for k in keys]
         flat.signature = self.signature.with_(returns=tuple(flat.returns))
         return Backward.__call__(flat, flattened, inputs)
 
