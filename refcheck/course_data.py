@@ -133,12 +133,45 @@ def _patch_init(args):
 
 PATCH_MODULE = Module("PatchEmbedding", _patch_init, {"w": ("proj.weight", _linear_weight), "b": "proj.bias"})
 
+MHA_LAYERS = (("q", "query"), ("k", "key"), ("v", "value"), ("o", "proj"))
+FFN_LAYERS = (("1", "fc1"), ("2", "fc2"))
+
+
+def _layer_params(attention, norms):
+    """The layers' parameters by the contract's params keys: their blocks under the course's
+    names, self_attn / cross_attn (MultiHeadAttention), ffn (FeedForwardNetwork), norm_self /
+    norm_cross / norm_ffn (nn.LayerNorm: weight = gamma, bias = beta)."""
+    linear = [(f"{block}_{{}}{c}", f"{block}.{layer}") for block in attention for c, layer in MHA_LAYERS]
+    linear += [(f"ffn_{{}}{c}", f"ffn.{layer}") for c, layer in FFN_LAYERS]
+    params = {}
+    for key, layer in linear:
+        params[f"params['{key.format('W')}']"] = (f"{layer}.weight", _linear_weight)
+        params[f"params['{key.format('b')}']"] = f"{layer}.bias"
+    for norm in norms:
+        params[f"params['{norm}_gamma']"], params[f"params['{norm}_beta']"] = f"{norm}.weight", f"{norm}.bias"
+    return params
+
+
+def _layer_init(args):
+    """TransformerEncoderLayer / TransformerDecoderLayer(input_dim, num_heads, dim_feedforward)."""
+    d, f = np.shape(args["params"]["ffn_W1"])
+    return (int(d), int(args["num_heads"])), {"dim_feedforward": int(f)}
+
+
+ENCODER_MODULE = Module("TransformerEncoderLayer", _layer_init, _layer_params(("self_attn",), ("norm_self", "norm_ffn")))
+DECODER_MODULE = Module("TransformerDecoderLayer", _layer_init,
+                        _layer_params(("self_attn", "cross_attn"), ("norm_self", "norm_cross", "norm_ffn")))
+
 TRANSFORMER_LAYERS = {
     "positional_encoding": Bind("PositionalEncoding.forward(x) -> pe", _zeros_sequence, module=PE_MODULE),
     "multi_head_attention_forward": Bind("MultiHeadAttention.forward(query, key, value, attn_mask=...) -> out",
                                          module=MHA_MODULE),
     "feed_forward_forward": Bind("FeedForwardNetwork.forward(x) -> out", module=FFN_MODULE),
     "patch_embedding_forward": Bind("PatchEmbedding.forward(x) -> out", module=PATCH_MODULE),
+    "transformer_encoder_layer_forward": Bind("TransformerEncoderLayer.forward(src, src_mask=...) -> out",
+                                              module=ENCODER_MODULE),
+    "transformer_decoder_layer_forward": Bind("TransformerDecoderLayer.forward(tgt, memory, tgt_mask=...) -> out",
+                                              module=DECODER_MODULE),
 }
 
 
@@ -155,7 +188,8 @@ def _detect_cs231n_2025(module, names):
         return None
     if callable(getattr(module, "simclr_loss_vectorized", None)) or callable(getattr(module, "simclr_loss_naive", None)):
         return "a torch module defining SimCLR's losses (contrastive_loss.py: the loss alone, gradients by autograd)"
-    layers = [c for c in ("PositionalEncoding", "MultiHeadAttention", "FeedForwardNetwork", "PatchEmbedding")
+    layers = [c for c in ("PositionalEncoding", "MultiHeadAttention", "FeedForwardNetwork", "PatchEmbedding",
+                          "TransformerEncoderLayer", "TransformerDecoderLayer")
               if _cs231n_module(module, c)]
     if layers:
         return f"defines the nn.Modules {', '.join(layers)} (transformer_layers.py's, attn_mask 0 = blocked)"

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from refimpl.transformer_layers import DECODER_PARAM_KEYS
+
 U = {"float64": 2.0 ** -53, "float32": 2.0 ** -24}
 TINY = {"float64": 2.0 ** -1022, "float32": 2.0 ** -126}  # smallest normal: what underflow loses
 
@@ -126,6 +128,8 @@ OVERRIDES = {
 # max_detections of the coco_map generator (tests/test_coco_contract.py checks every judged key).
 GRADIENTS = GRADIENTS | {"dpred"}
 GRADIENTS = GRADIENTS | {"dout_left", "dout_right", "db1", "db2"}  # SimCLR's two views; the feed-forward biases
+GRADIENTS = GRADIENTS | {"dsrc", "dtgt", "dmemory"} | {  # the transformer layers' (their params: the decoder's keys)
+    f"dparams['{k}']" for k in DECODER_PARAM_KEYS}
 COCO_KEYS = ("map", "map_50", "map_75", "map_small", "map_medium", "map_large", "mar_small", "mar_medium",
              "mar_large", "map_per_class", *(f"mar_{m}" for m in (1, 2, 3, 4, 10, 100)),
              *(f"mar_{m}_per_class" for m in (4, 100)))

@@ -22,7 +22,9 @@ from .pooling import avg_pool_backward, avg_pool_forward, conv_transpose_backwar
 from .metrics import auroc
 from .training import clip_grad_norm, lr_schedule
 from .transformer_layers import (feed_forward_backward, feed_forward_forward, patch_embedding_backward,
-                                 patch_embedding_forward)
+                                 patch_embedding_forward, transformer_decoder_layer_backward,
+                                 transformer_decoder_layer_forward, transformer_encoder_layer_backward,
+                                 transformer_encoder_layer_forward)
 from .fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast
 from .layers import (affine_backward, affine_forward, dropout_backward, dropout_forward,
                      relu_backward, relu_forward, softmax_loss, svm_loss)
@@ -70,4 +72,6 @@ __all__ = [
     "conv_bn_relu_forward", "conv_bn_relu_backward", "conv_bn_relu_pool_forward", "conv_bn_relu_pool_backward",
     "sim", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_naive", "simclr_loss_vectorized",
     "feed_forward_forward", "feed_forward_backward", "patch_embedding_forward", "patch_embedding_backward",
+    "transformer_encoder_layer_forward", "transformer_encoder_layer_backward",
+    "transformer_decoder_layer_forward", "transformer_decoder_layer_backward",
 ]

@@ -91,3 +91,164 @@ def patch_embedding_backward(dout, cache):
     e = w.shape[1]
     grads = (dx, patches.reshape(-1, w.shape[0]).T @ dout.reshape(-1, e), dout.reshape(-1, e).sum(axis=0))
     return tuple(g.astype(out_dtype, copy=False) for g in grads)
+
+
+# ---- the encoder and decoder layers: post-norm blocks of the pieces above ---------------------
+ATTENTION_KEYS = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
+NORM_KEYS = ("gamma", "beta")
+FFN_KEYS = ("W1", "b1", "W2", "b2")
+LAYER_NORM_EPS = 1e-5  # nn.LayerNorm's default
+
+
+def _keys(blocks):
+    return tuple(f"{block}_{k}" for block, keys in blocks for k in keys)
+
+
+ENCODER_PARAM_KEYS = _keys((("self_attn", ATTENTION_KEYS), ("norm_self", NORM_KEYS), ("ffn", FFN_KEYS),
+                            ("norm_ffn", NORM_KEYS)))
+DECODER_PARAM_KEYS = _keys((("self_attn", ATTENTION_KEYS), ("norm_self", NORM_KEYS), ("cross_attn", ATTENTION_KEYS),
+                            ("norm_cross", NORM_KEYS), ("ffn", FFN_KEYS), ("norm_ffn", NORM_KEYS)))
+
+
+def _layer_params(params, keys, d):
+    """params' arrays by key, checked against the width d, in the working dtype."""
+    v.params("params", params, required=True)
+    missing = [k for k in keys if k not in params]
+    if missing:
+        raise ValueError(f"params must hold the keys {', '.join(keys)}; missing {', '.join(missing)}")
+    f = None
+    out = {}
+    for k in keys:
+        a = v.floats(f"params['{k}']", params[k])
+        if k == "ffn_W1":
+            v.floats(f"params['{k}']", a, ndim=2)
+            f = a.shape[1]
+        short = k.rsplit("_", 1)[1]
+        want = {"W1": (d, f), "b1": (f,), "W2": (f, d)}.get(short, (d, d) if short[0] == "W" else (d,))
+        v.shape(f"params['{k}']", a, want, f" (the model's width D = {d})")
+        out[k] = a
+    return out
+
+
+def _block(p, block):
+    return {k[len(block) + 1:]: a for k, a in p.items() if k.startswith(block + "_")}
+
+
+def _residual_norm(x, sub, gamma, beta):
+    """LayerNorm(x + sub) over the last axis: (out, cache)."""
+    from .norm import layernorm_forward
+    shape = x.shape
+    out, cache = layernorm_forward((x + sub).reshape(-1, shape[-1]), gamma, beta, {"eps": LAYER_NORM_EPS})
+    return out.reshape(shape), cache
+
+
+def _residual_norm_backward(dout, cache):
+    """d(x + sub) = dx = dsub, dgamma, dbeta."""
+    from .norm import layernorm_backward
+    dy, dgamma, dbeta = layernorm_backward(dout.reshape(-1, dout.shape[-1]), cache)
+    return dy.reshape(dout.shape), dgamma, dbeta
+
+
+def _attention_block(x, memory, p, block, h, mask):
+    from .attention import multi_head_attention_forward
+    return multi_head_attention_forward(x, memory, memory, _block(p, block), h, mask)
+
+
+def _layer_forward(inputs, params, num_heads, mask, keys, blocks):
+    """The post-norm layer: for each block, x = LayerNorm(x + block(x)); blocks name the attention
+    blocks in order (their key/value: the layer's own x, or the "memory" input)."""
+    inputs = {n: v.floats(n, a, ndim=3) for n, a in inputs.items()}
+    x = next(iter(inputs.values()))
+    name = next(iter(inputs))
+    v.nonempty(name, x, 2, "feature (D >= 1)")
+    n, s, d = x.shape
+    if "memory" in inputs:
+        mem = inputs["memory"]
+        if mem.shape[0] != n or mem.shape[2] != d:
+            raise ValueError(f"memory must have shape ({n}, T, {d}) (N and D of tgt {x.shape}), got {mem.shape}")
+    h = v.whole("num_heads", num_heads, 1)
+    if d % h:
+        raise ValueError(f"num_heads must be a positive divisor of D = {d}, got {num_heads!r}")
+    if mask is not None:
+        mask_name = "src_mask" if name == "src" else "tgt_mask"
+        mask = v.mask(mask_name, mask, (s, s), f" ({name}'s S = {s} queries by as many keys)")
+    p = _layer_params(params, keys, d)
+    out_dtype, work = working_dtypes(*inputs.values(), *p.values())
+    p = {k: a.astype(work, copy=False) for k, a in p.items()}
+    inputs = {k: a.astype(work, copy=False) for k, a in inputs.items()}
+    x, caches = inputs[name], []
+    for block, norm, source in blocks:
+        if block == "ffn":
+            sub, cache = feed_forward_forward(x, p["ffn_W1"], p["ffn_b1"], p["ffn_W2"], p["ffn_b2"])
+        else:
+            memory = x if source is None else inputs[source]
+            sub, cache = _attention_block(x, memory, p, block, h, mask if source is None else None)
+        x, norm_cache = _residual_norm(x, sub, p[f"{norm}_gamma"], p[f"{norm}_beta"])
+        caches.append((block, norm, source, cache, norm_cache))
+    return x.astype(out_dtype, copy=False), (caches, keys, tuple(inputs), x.shape, out_dtype)
+
+
+def _layer_backward(dout, cache):
+    from .attention import multi_head_attention_backward
+    caches, keys, names, shape, out_dtype = cache
+    dout = _dout(dout, shape, caches[-1][4][0].dtype)
+    grads = {k: None for k in keys}
+    dsources = {}
+    dx = dout
+    for block, norm, source, sub_cache, norm_cache in reversed(caches):
+        dy, grads[f"{norm}_gamma"], grads[f"{norm}_beta"] = _residual_norm_backward(dx, norm_cache)
+        if block == "ffn":
+            dsub_x, *dw = feed_forward_backward(dy, sub_cache)
+            grads.update(zip(("ffn_W1", "ffn_b1", "ffn_W2", "ffn_b2"), dw))
+        else:
+            dq, dk, dv, dp = multi_head_attention_backward(dy, sub_cache)
+            grads.update({f"{block}_{k}": a for k, a in dp.items()})
+            if source is None:
+                dsub_x = dq + dk + dv
+            else:
+                dsub_x = dq
+                dsources[source] = dsources.get(source, 0) + dk + dv
+        dx = dy + dsub_x
+    dparams = {k: grads[k].astype(out_dtype, copy=False) for k in keys}
+    extra = [np.asarray(dsources[n]).astype(out_dtype, copy=False) for n in names[1:]]
+    return (dx.astype(out_dtype, copy=False), *extra, dparams)
+
+
+def transformer_encoder_layer_forward(src, params, num_heads, src_mask=None):
+    """CS231n 2025's ``TransformerEncoderLayer.forward`` (post-norm, dropout off):
+    ``x = LayerNorm(src + MHA(src, src, src, src_mask))``, ``out = LayerNorm(x + FFN(x))``.
+
+    src (N, S, D); params: a dict of ``self_attn_{Wq,bq,Wk,bk,Wv,bv,Wo,bo}`` (as
+    multi_head_attention_forward's, W (D, D) used as ``x @ W + b``), ``norm_self_{gamma,beta}``,
+    ``ffn_{W1,b1,W2,b2}`` (feed_forward_forward's, W1 (D, F)) and ``norm_ffn_{gamma,beta}`` (D,);
+    LayerNorm's eps 1e-5; src_mask (S, S): 0 where query i may NOT attend to key j (CS231n).
+    Returns out (N, S, D). torch: ``nn.TransformerEncoderLayer(D, num_heads, F, dropout=0,
+    activation='gelu', batch_first=True)`` (norm1 = norm_self, norm2 = norm_ffn) with the boolean
+    mask ``src_mask == 0`` (True = blocked)."""
+    return _layer_forward({"src": src}, params, num_heads, src_mask, ENCODER_PARAM_KEYS,
+                          (("self_attn", "norm_self", None), ("ffn", "norm_ffn", None)))
+
+
+def transformer_encoder_layer_backward(dout, cache):
+    """dsrc (N, S, D) and dparams, a dict with params' keys."""
+    return _layer_backward(dout, cache)
+
+
+def transformer_decoder_layer_forward(tgt, memory, params, num_heads, tgt_mask=None):
+    """CS231n 2025's ``TransformerDecoderLayer.forward`` (post-norm, dropout off):
+    ``x = LayerNorm(tgt + MHA(tgt, tgt, tgt, tgt_mask))``, ``x = LayerNorm(x + MHA(x, memory,
+    memory))``, ``out = LayerNorm(x + FFN(x))``.
+
+    tgt (N, T, D), memory (N, S, D); params: the encoder layer's keys plus
+    ``cross_attn_{Wq,...,bo}`` and ``norm_cross_{gamma,beta}``; tgt_mask (T, T), 0 = blocked (the
+    cross-attention takes no mask). Returns out (N, T, D). torch: ``nn.TransformerDecoderLayer(D,
+    num_heads, F, dropout=0, activation='gelu', batch_first=True)`` (norm1, norm2, norm3 = norm_self,
+    norm_cross, norm_ffn; multihead_attn = cross_attn)."""
+    return _layer_forward({"tgt": tgt, "memory": memory}, params, num_heads, tgt_mask, DECODER_PARAM_KEYS,
+                          (("self_attn", "norm_self", None), ("cross_attn", "norm_cross", "memory"),
+                           ("ffn", "norm_ffn", None)))
+
+
+def transformer_decoder_layer_backward(dout, cache):
+    """dtgt (N, T, D), dmemory (N, S, D) and dparams, a dict with params' keys."""
+    return _layer_backward(dout, cache)

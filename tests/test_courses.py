@@ -29,7 +29,9 @@ RNN_2025 = ["affine_forward", "affine_backward", "rnn_step_forward", "rnn_step_b
             "temporal_affine_backward", "temporal_softmax_loss"]
 SIMCLR = ["sim", "sim_positive_pairs", "compute_sim_matrix", "simclr_loss_naive", "simclr_loss_vectorized"]
 TRANSFORMER_2025 = ["positional_encoding", "multi_head_attention_forward", "multi_head_attention_backward",
-                    "feed_forward_forward", "feed_forward_backward", "patch_embedding_forward", "patch_embedding_backward"]
+                    "feed_forward_forward", "feed_forward_backward", "patch_embedding_forward", "patch_embedding_backward",
+                    "transformer_encoder_layer_forward", "transformer_encoder_layer_backward",
+                    "transformer_decoder_layer_forward", "transformer_decoder_layer_backward"]
 FC = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss", "svm_loss",
       "dropout_forward", "dropout_backward", "sgd", "sgd_momentum", "rmsprop", "adam", "affine_relu_forward",
       "affine_relu_backward"]
@@ -331,6 +333,23 @@ MODULE_MISTAKES = {  # a change to the correct example -> (row, which cases show
                       lambda c: c.token == "seed0", "error", None),
     "mha_output_detached": ([("return self.proj(out)", "return self.proj(out.detach())")],
                             "multi_head_attention_backward", lambda c: c.token == "seed0", "error", None),
+    "encoder_pre_norm": (
+        [("src = self.norm_self(src + self.dropout_self(self.self_attn(src, src, src, attn_mask=src_mask)))",
+          "src = src + self.dropout_self(self.self_attn(*[self.norm_self(src)] * 3, attn_mask=src_mask))"),
+         ("return self.norm_ffn(src + self.dropout_ffn(self.ffn(src)))",
+          "return src + self.dropout_ffn(self.ffn(self.norm_ffn(src)))")],
+        "transformer_encoder_layer_forward", lambda c: c.seed is not None, "fail", "Each block is pre-norm"),
+    "decoder_cross_attends_to_tgt": (
+        [("self.cross_attn(tgt, memory, memory)", "self.cross_attn(tgt, tgt, tgt)")],
+        "transformer_decoder_layer_forward", lambda c: c.seed is not None, "fail",
+        "keys and values from the target sequence itself"),
+    "decoder_mask_dropped": (
+        [("self.self_attn(tgt, tgt, tgt, attn_mask=tgt_mask)", "self.self_attn(tgt, tgt, tgt)")],
+        "transformer_decoder_layer_forward", lambda c: c.token == "causal", "fail", "tgt_mask is not passed"),
+    # the residual path cut off the graph, the rest still attached: wrong gradients (a fail), not a
+    # broken graph (an error)
+    "encoder_residual_detached": ([("return self.norm_ffn(src + ", "return self.norm_ffn(src.detach() + ")],
+                                  "transformer_encoder_layer_backward", lambda c: c.seed is not None, "fail", None),
 }
 
 

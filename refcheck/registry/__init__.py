@@ -64,7 +64,7 @@ FAMILIES = (
     ("interview", "Pooling, upsampling, metrics and schedules that interviews ask for"),
     ("sandwiches", "Sandwich layers (CS231n `layer_utils.py`, EECS 498's `*_ReLU*` classes)"),
     ("contrastive", "Contrastive loss (CS231n assignment 3, SimCLR's `contrastive_loss.py`)"),
-    ("transformer", "Transformer blocks (CS231n 2025's `transformer_layers.py`: feed-forward, patch embedding)"),
+    ("transformer", "Transformer blocks (CS231n 2025's `transformer_layers.py`: feed-forward, patch embedding, encoder and decoder layers)"),
 )
 
 
