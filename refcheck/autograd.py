@@ -41,17 +41,30 @@ class Module:
     contract argument -> parameter name in the module, or (name, to_param) where ``to_param``
     turns the contract's tensor into the parameter's layout (autograd carries the gradient back).
     A contract argument that is a dict of arrays (multi-head attention's ``params``) is named by
-    its entries, ``"params['Wq']"``, whose gradients are judged as ``dparams['Wq']``. ``result(out,
-    args) -> out``, when given, turns the module's output into the contract's (a batch axis of one
-    taken off), on tensors, so that gradients still flow."""
+    its entries, ``"params['Wq']"``, whose gradients are judged as ``dparams['Wq']``. A spec may
+    also be a ``Split``: one contract argument sets several parameters (EECS 498's one nn.Linear
+    per head takes a slice of Wq each), the gradient summing theirs. ``result(out, args) -> out``,
+    when given, turns the module's output into the contract's (a batch axis of one taken off), on
+    tensors, so that gradients still flow."""
     cls: str
     init: object
     params: dict = field(default_factory=dict)
     result: object = None
 
-    def param(self, contract_name):
+    def targets(self, contract_name, args):
+        """[(parameter name, to_param)] that the contract's argument sets, for the case's args."""
         spec = self.params[contract_name]
-        return (spec, None) if isinstance(spec, str) else spec
+        if isinstance(spec, Split):
+            return list(spec.targets(args))
+        return [(spec, None) if isinstance(spec, str) else spec]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A contract argument that sets several parameters: ``targets(args) -> [(name, to_param)]``;
+    ``label`` says which, for the docs."""
+    targets: object
+    label: str
 
 
 _LIBRARY_PARTS = (os.sep + "site-packages" + os.sep, os.sep + "refcheck" + os.sep, os.sep + "lib" + os.sep + "python")
@@ -151,23 +164,25 @@ class Autograd:
                      torch.float64)
         net = net.eval().to(device=self.arrays.device, dtype=dtype)
         known = dict(net.named_parameters())
-        unset = sorted(set(known) - {self.module.param(k)[0] for k in self.module.params})
+        targets = {k: self.module.targets(k, inputs.args) for k in self.module.params}
+        sets = [path for pairs in targets.values() for path, _ in pairs]
+        unset = sorted(set(known) - set(sets))
         if unset:
             raise Malformed(f"{self.module.cls} has parameters the case cannot set: {', '.join(unset)} "
-                            f"(refcheck sets {', '.join(self.module.param(k)[0] for k in self.module.params)})")
+                            f"(refcheck sets {', '.join(sets)})")
         params, leaves = {}, {}
-        for contract_name in self.module.params:
-            path, to_param = self.module.param(contract_name)
-            value = tensors.pop(contract_name)
-            leaves[contract_name] = value
-            value = to_param(value) if to_param else value
-            if path not in known:
-                raise Malformed(f"{self.module.cls} has no parameter {path!r} (its parameters: "
-                                f"{', '.join(known) or 'none'})")
-            if tuple(known[path].shape) != tuple(value.shape):
-                raise Malformed(f"{self.module.cls}.{path} has shape {tuple(known[path].shape)}, expected "
-                                f"{tuple(value.shape)} (from the case's {contract_name})")
-            params[path] = value
+        for contract_name, pairs in targets.items():
+            given = tensors.pop(contract_name)
+            leaves[contract_name] = given
+            for path, to_param in pairs:
+                value = to_param(given) if to_param else given
+                if path not in known:
+                    raise Malformed(f"{self.module.cls} has no parameter {path!r} (its parameters: "
+                                    f"{', '.join(known) or 'none'})")
+                if tuple(known[path].shape) != tuple(value.shape):
+                    raise Malformed(f"{self.module.cls}.{path} has shape {tuple(known[path].shape)}, expected "
+                                    f"{tuple(value.shape)} (from the case's {contract_name})")
+                params[path] = value
         getattr(net, method or "forward")  # an AttributeError names a missing method
 
         def call(*args, **kwargs):

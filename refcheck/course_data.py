@@ -14,14 +14,15 @@
   names; ``WordEmbedding`` and ``LSTM`` nn.Modules; ``temporal_softmax_loss(x, y,
   ignore_index)``), and ``nms(boxes, scores, iou_threshold)`` of its detection assignment
   (``A5/single_stage_detector.py``, later ``A4/one_stage_detector.py``; torchvision's box
-  widths, no "+1" convention). Its attention assignment is not mapped yet.
+  widths, no "+1" convention), and ``A5/transformers.py``'s ``scaled_dot_product_no_loop_batch``
+  and ``MultiHeadAttention`` (one SelfAttention per head).
 """
 import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .autograd import Module
+from .autograd import Module, Split
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,36 @@ def _outside_no_loop_batch(args):
     return None
 
 
+def _per_head(contract, layer):
+    """EECS 498's MultiHeadAttention holds one SelfAttention per head (heads.i.q/k/v, nn.Linear
+    from E to E/H): head i's weight is the contract's W[:, i E/H:(i+1) E/H] transposed, its bias
+    that slice of b."""
+    def targets(args):
+        h = int(args["num_heads"])
+        hd = int(args["query"].shape[-1]) // h
+        weight = contract[0] == "W"
+        return [(f"heads.{i}.{layer}.{'weight' if weight else 'bias'}",
+                 (lambda w, i=i: w[:, i * hd:(i + 1) * hd].T) if weight else (lambda b, i=i: b[i * hd:(i + 1) * hd]))
+                for i in range(h)]
+    return Split(targets, f"heads.i.{layer}.{'weight' if contract[0] == 'W' else 'bias'} (head i's slice)")
+
+
+EECS498_MHA = Module(
+    "MultiHeadAttention",
+    lambda a: ((int(a["num_heads"]), int(a["query"].shape[-1]), int(a["query"].shape[-1]) // int(a["num_heads"])), {}),
+    {**{f"params['{k}']": _per_head(k, k[1]) for k in ("Wq", "bq", "Wk", "bk", "Wv", "bv")},
+     "params['Wo']": ("output_layer.weight", _linear_weight), "params['bo']": "output_layer.bias"})
+
+
+def _mha_blocked_mask(args):
+    """EECS 498's MultiHeadAttention.forward(query, key, value, mask): mask (N, S, T) True where
+    blocked (-1e9); the contract's attn_mask (S, T) is 0 where blocked."""
+    mask = args.pop("attn_mask", None)
+    n, s, t = args["query"].shape[0], args["query"].shape[1], args["key"].shape[1]
+    args["mask"] = None if mask is None else np.ascontiguousarray(np.broadcast_to(np.asarray(mask) == 0, (n, s, t)))
+    return args
+
+
 EECS498_BINDS = {
     # A3/fully_connected_networks.py
     "affine_forward": "Linear.forward(x, w, b) -> out, cache",
@@ -326,6 +357,10 @@ EECS498_BINDS = {
     # A5/transformers.py's batched no-loop attention (the two-loop versions take no mask: --map them)
     "scaled_dot_product_attention_forward": Bind("scaled_dot_product_no_loop_batch(q, k, v, mask) -> out, weights",
                                                  _blocked_mask, outside=_outside_no_loop_batch),
+    # its MultiHeadAttention(num_heads, dim_in, dim_out): one SelfAttention (q, k, v) per head of
+    # dim_out = E / H features, concatenated, then output_layer
+    "multi_head_attention_forward": Bind("MultiHeadAttention.forward(query, key, value, mask) -> out",
+                                         _mha_blocked_mask, module=EECS498_MHA),
     # the detection assignment
     "nms": Bind("nms(boxes, scores, iou_threshold) -> keep", _exclusive_boxes),
 }
@@ -378,6 +413,10 @@ COURSES = {c.name: c for c in (
                                                              "is inverted and broadcast, is_causal becomes such a "
                                                              "mask; cases with other leading axes, a float mask, a "
                                                              "scale or a fully masked query are not judged"),
+                        ("MultiHeadAttention", "nn.Module: one SelfAttention per head, heads.i.q/k/v set to the "
+                                               "slice i E/H:(i+1) E/H of Wq, Wk, Wv (transposed) and their biases, "
+                                               "output_layer to Wo, bo; mask (N, S, T) True = blocked, from the "
+                                               "case's attn_mask == 0"),
                         ("WordEmbedding, LSTM", "nn.Modules: constructed from the case's sizes, parameters W_embed / "
                                                 "Wx, Wh, b set from the case, gradients by autograd"))),
 )}

@@ -100,11 +100,16 @@ def _courses():
         for name in course.binds:
             bind = course.bind(name)
             how = f"`{bind.call}`" + (f" (nn.Module `{bind.module.cls}`, parameters "
-                                      f"{', '.join(f'{k} -> {v if isinstance(v, str) else v[0]}' for k, v in bind.module.params.items())})"
+                                      f"{', '.join(f'{k} -> {_target_label(v)}' for k, v in bind.module.params.items())})"
                                       if bind.module else "")
             lines.append(f"| `{name}` | {how} |")
         lines.append("")
     return lines
+
+
+def _target_label(spec):
+    """What a Module's parameter spec sets: a name, (name, to_param) or a Split."""
+    return spec if isinstance(spec, str) else spec[0] if isinstance(spec, tuple) else spec.label
 
 
 if __name__ == "__main__":

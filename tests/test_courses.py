@@ -53,7 +53,8 @@ CORRECT = {
                                                    "word_embedding_backward", "temporal_softmax_loss"]),
     "eecs498/one_stage_detector.py": ("eecs498", ["nms"]),
     "eecs498/transformers.py": ("eecs498", ["scaled_dot_product_attention_forward",
-                                            "scaled_dot_product_attention_backward"]),
+                                            "scaled_dot_product_attention_backward", "multi_head_attention_forward",
+                                            "multi_head_attention_backward"]),
     "cs231n_2025/transformer_layers.py": ("cs231n-2025", TRANSFORMER_2025),
     "cs231n_2025/contrastive_loss.py": ("cs231n-2025", SIMCLR),
 }
@@ -106,6 +107,7 @@ EECS_MISTAKES = {  # tests/fixtures/courses/eecs498/mistakes.py
     "word_embedding_backward": ("error", None), "nms": ("fail", "dropped at IoU == threshold"),
     "conv_backward_naive": ("pass", None), "max_pool_backward_naive": ("pass", None), "rnn_forward": ("pass", None),
     "scaled_dot_product_attention_forward": ("fail", "divided by d, not sqrt(d)"),
+    "multi_head_attention_forward": ("error", None),  # the heads share one module: no heads.1.q.weight to set
 }
 RNN_2025_MISTAKES = {  # tests/fixtures/courses/cs231n_2025/rnn_layers_mistakes.py (broken graphs: test_tensors)
     "rnn_forward": ("fail", "right only to float32 precision"),
