@@ -125,7 +125,7 @@ def _layer_norm_run(y, gamma, beta, u):
 
     def backward(g):
         gd = g * gamma
-        exact_gd = Run(gd.v, gd.m - np.hypot(np.abs(g.v) * gamma.m, np.abs(gamma.v) * g.m))  # its own rounding
+        exact_gd = Run(gd.v, np.abs(gd.v))  # gd's own rounding alone: what g carries is projected below
         own = _div(_sub(_sub(exact_gd, _scaled(_sum_last(exact_gd), 1 / d)),
                         xhat * _scaled(_sum_last(exact_gd * xhat), 1 / d)), std)
         dy = Run(own.v, np.hypot(own.m, _projected(xhat.v, std.v, np.abs(gamma.v) * g.m))
