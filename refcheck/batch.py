@@ -11,14 +11,13 @@ with its own cache). Spreading a class over several machines is a job for an exi
 each machine a shard of the list (a CI matrix) and concatenate the CSVs (see the README).
 """
 import csv
-import multiprocessing
 import os
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 from . import expected
-from .parallel import pin_threads
+from .parallel import pin_threads, worker_context
 
 
 def check_submission(path, names, seeds, strict=False, minimize=True, timeout=None, memory=None,
@@ -59,7 +58,7 @@ def check_all(paths, names, seeds, workers=1, on_report=None, progress_for=None,
     jobs = [(p, dict(kwargs, names=names, seeds=seeds)) for p in paths]
     if workers > 1 and len(paths) > 1:
         pin_threads()
-        with ProcessPoolExecutor(min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn"),
+        with ProcessPoolExecutor(min(workers, len(paths)), mp_context=worker_context(torch=True),
                                  initializer=_init_pool) as pool:
             for i, report in enumerate(pool.map(_check_job, jobs)):
                 reports.append(report)

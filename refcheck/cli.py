@@ -199,6 +199,9 @@ def _main(argv):
         case = parse_case(args.case, names) if args.case else None
         seeds = args.seeds if args.seeds is not None else seeds_for(args.profile)
         args.options = plan_options(args.path, args.course, args.map, args.arrays, args.device)
+        if args.workers > 1:  # the -n workers' server imports torch, before --isolate's worker starts it
+            from .parallel import worker_context
+            worker_context(torch=True)
         impl = make_impl(args.path, args.timeout, args.isolate, args.memory, args.options)
     except (Usage, ImportProblem, ValueError) as exc:
         print(f"refcheck: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ import numpy as np
 LIMIT = 256 * 2**20  # bytes of arrays kept; the least recently used entries go first
 
 _memo = OrderedDict()  # (id(row), case id) -> (row, expected, bytes)
+_derived = {}          # id(expected) of a memo entry -> {what: value} (see derived)
 _held = 0
 counts = {"computed": 0, "reused": 0}
 
@@ -32,15 +33,33 @@ def expected_for(row, case, inputs):
     counts["computed"] += 1
     size = _freeze(value)
     _memo[key] = (row, value, size)
+    _derived[id(value)] = {}
     _held += size
     while _held > LIMIT and len(_memo) > 1:
-        _held -= _memo.popitem(last=False)[1][2]
+        _, (_, old, old_size) = _memo.popitem(last=False)
+        _held -= old_size
+        _derived.pop(id(old), None)
     return value
+
+
+def derived(value, what, compute):
+    """``compute()``, computed once per entry of the memo: ``value`` an oracle's result that
+    expected_for returned, ``what`` names something that depends on that entry's row, case and
+    oracle result alone (the error model's magnitudes for a dtype: refcheck.tolerances). For any
+    other ``value`` (an oracle's result on changed inputs, a mutant's outputs) it is computed each
+    time. The memo holds its values, so an id here cannot be another object's."""
+    extras = _derived.get(id(value))
+    if extras is None:
+        return compute()
+    if what not in extras:
+        extras[what] = compute()
+    return extras[what]
 
 
 def clear():
     global _held
     _memo.clear()
+    _derived.clear()
     _held = 0
 
 

@@ -20,7 +20,6 @@ in a container or a VM as well.
 import builtins
 import io
 import json
-import multiprocessing
 import os
 import random
 import re
@@ -161,21 +160,12 @@ def _how_it_ended(process):
     return f"exited with code {code}"
 
 
-# what every worker needs before it imports the module under test (not torch: a NumPy module's
-# worker never imports it)
-PRELOAD = ["numpy", "numpy.lib.format", "refcheck.isolate", "refcheck.engine", "refcheck.courses",
-           "refcheck.loader", "refcheck.registry"]
-
-
 def _context():
-    """A fresh process per worker, forked from a server that imported PRELOAD once (a spawned
-    worker spends 1-3 s importing them: the batch mode starts one per submission); spawn where
-    the platform has no forkserver."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return context
+    """A fresh process per worker, forked from a server that imported what it needs once (a
+    spawned worker spends 1-3 s importing them, 2 more for torch: the batch mode starts one per
+    submission, a crash or a time-out one more): refcheck.parallel.worker_context."""
+    from .parallel import worker_context
+    return worker_context()
 
 
 class IsolatedImplementation:

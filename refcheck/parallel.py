@@ -8,6 +8,8 @@ run before that: the ``refcheck`` command and ``python -m refcheck.calibration``
 importing anything else, the pytest plugin before the session imports NumPy, and worker
 processes inherit the environment. If torch is already imported, its pool is resized too.
 """
+import importlib.util
+import multiprocessing
 import os
 import sys
 
@@ -28,3 +30,50 @@ def pin_threads(override=True):
 
 
 pin_worker_threads = pin_threads  # the workers' name for it
+
+
+# What the processes refcheck starts import once, in the server they are forked from: an isolated
+# worker's modules (refcheck.isolate, the judge's side of a -n worker) and, when the process that
+# starts the server has imported torch or asks for it (``refcheck -n``: its workers compute the
+# oracles), torch and the oracles, which a torch module's isolated worker needs too. A spawned
+# process paid 2-3 s for them, each one (each -n worker, each restart of an isolated worker after
+# a crash or a time-out). A NumPy module's isolated worker, started by a process that has not
+# imported torch, does not wait for it.
+SERVER_PRELOAD = ["numpy", "numpy.lib.format", "refcheck.isolate", "refcheck.engine", "refcheck.courses",
+                  "refcheck.loader", "refcheck.registry", "refcheck.run", "refcheck.batch", "refcheck.hints"]
+TORCH_PRELOAD = ["torch", "torch_oracle"]
+
+
+def worker_context(torch=False):
+    """The multiprocessing context of every process refcheck starts (``-n`` workers, the batch
+    mode's, isolated workers): a fresh process forked from one server per process
+    (multiprocessing's forkserver, started by the first call) that imported SERVER_PRELOAD once
+    and runs one BLAS/OpenMP/torch thread, whatever this process's environment; spawn where the
+    platform has no forkserver. The server, not this process, is forked: its children inherit no
+    thread pool, lock or state of this one. ``torch``: the server imports torch too (it does
+    anyway when this process has)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    preload = list(SERVER_PRELOAD)
+    if (torch or "torch" in sys.modules) and importlib.util.find_spec("torch") is not None:
+        preload += TORCH_PRELOAD + [f"torch_oracle.{m}" for m in _oracle_modules()]
+    context.set_forkserver_preload(preload)  # read when the server starts, so by the first call only
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    try:
+        os.environ.update({var: "1" for var in THREAD_VARS})
+        from multiprocessing import forkserver
+        forkserver.ensure_running()  # started (with this environment, importing in the background) if not running
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+    return context
+
+
+def _oracle_modules():
+    import pkgutil
+    spec = importlib.util.find_spec("torch_oracle")
+    return [m.name for m in pkgutil.iter_modules(spec.submodule_search_locations or [])] if spec else []

@@ -128,6 +128,14 @@ class CaseCheck(pytest.Item):
     def reportinfo(self):
         return self.path, None, str(self.nodeid)
 
+    def repr_failure(self, excinfo, style=None):
+        # a later failing case's xfail is shown by its reason alone (pytest's summary and JUnit
+        # read the reason from the exception): rendering its traceback through pytest's and
+        # pluggy's frames, which nobody sees, parsed their source files at 0.1-0.3 s a case
+        if excinfo.errisinstance(pytest.xfail.Exception) and not self.config.option.runxfail:
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
 
 @pytest.hookimpl(tryfirst=True)  # before -k, -m and --deselect pick from the items
 def pytest_collection_modifyitems(session, config, items):

@@ -9,13 +9,12 @@ mode. They differ only in how they render the ``Report``.
 """
 import contextlib
 import inspect
-import multiprocessing
 import time
 import types
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from .parallel import pin_threads
+from .parallel import pin_threads, worker_context
 
 STATUSES = ("pass", "fail", "error", "missing")
 
@@ -160,7 +159,7 @@ def _check_in_worker(job):
 def run(impl, names, seeds, strict=False, minimize=True, details=False, workers=1, worker_args=None,
         on_result=None):
     """Check ``names`` on ``impl``; ``on_result(result)`` is called as each function finishes.
-    With ``workers > 1`` the functions are spread over that many spawned processes, each building
+    With ``workers > 1`` the functions are spread over that many worker processes, each building
     its own implementation from ``worker_args`` (path, timeout, isolate, memory, options)."""
     from .cases import seeds_for
     seeds = seeds if seeds is not None else seeds_for(None)
@@ -176,11 +175,12 @@ def run(impl, names, seeds, strict=False, minimize=True, details=False, workers=
             on_result(result)
 
     if workers > 1 and worker_args is not None:
-        # spawned workers with one thread each (they inherit this process's pinned environment):
-        # forked ones inherit the parent's thread pools and oversubscribe the cores (measured: -n 2
-        # took 2.2x as long as -n 1 that way)
+        # workers with one thread each, forked from a server that imported torch and the oracles
+        # once (refcheck.parallel.worker_context), not from this process: forked from it, they
+        # would inherit its thread pools and oversubscribe the cores (measured: -n 2 took 2.2x as
+        # long as -n 1 that way); spawned, each paid 2-3 s of imports
         pin_threads()
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+        with ProcessPoolExecutor(workers, mp_context=worker_context(torch=True),
                                  initializer=_init_worker, initargs=worker_args) as pool:
             for result, picture in pool.map(_check_in_worker, jobs):
                 keep(result, picture)

@@ -202,8 +202,11 @@ class Bounds:
     A model runs once per case, when the first output it covers is judged."""
 
     def __init__(self, function, dtype, inputs, expected):
+        from .expected import derived
         self.function, self.dtype, self.inputs, self.expected = function, dtype, inputs, expected
-        self.scale = input_scale(inputs)
+        # once per oracle result of the memo (refcheck.expected): every style, mutant or rerun
+        # of a case is judged with the same bounds
+        self.scale = derived(expected, "input scale", lambda: input_scale(inputs))
         self._modeled = None
 
     def __call__(self, key):
@@ -213,13 +216,18 @@ class Bounds:
             return tol, self.scale
         computed = COMPUTED_IN.get(self.dtype, self.dtype)
         if self._modeled is None:
-            from torch_oracle.views import primary
-            arrays = {k: np.asarray(primary(v)) for k, v in self.expected.items() if not callable(primary(v))}
-            with np.errstate(all="ignore"):
-                self._modeled = m.fn({**self.inputs.args, **self.inputs.douts}, arrays, U[computed])
+            from .expected import derived
+            self._modeled = derived(self.expected, ("model", self.function, computed), self._model)
         if key not in self._modeled:
             raise RuntimeError(f"the error model of {self.function} gives no magnitude for {key}")
         return tol, _finite(self._modeled[key], self.scale, TINY[computed] / U[computed])
+
+    def _model(self):
+        from torch_oracle.views import primary
+        computed = COMPUTED_IN.get(self.dtype, self.dtype)
+        arrays = {k: np.asarray(primary(v)) for k, v in self.expected.items() if not callable(primary(v))}
+        with np.errstate(all="ignore"):
+            return MODELS[self.function].fn({**self.inputs.args, **self.inputs.douts}, arrays, U[computed])
 
 
 def _finite(magnitude, fallback, floor):

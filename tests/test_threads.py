@@ -1,5 +1,5 @@
-"""One BLAS/OpenMP/torch thread in refcheck's own process and in the pytest plugin's (see
-refcheck.parallel): set before NumPy and torch start their pools."""
+"""One BLAS/OpenMP/torch thread in refcheck's own process, in the processes it starts and in the
+pytest plugin's (see refcheck.parallel): set before NumPy and torch start their pools."""
 import os
 import subprocess
 import sys
@@ -14,6 +14,12 @@ import refcheck.cli
 assert "numpy" in sys.modules
 import torch
 print(os.environ["OMP_NUM_THREADS"], os.environ["OPENBLAS_NUM_THREADS"], torch.get_num_threads())
+# the processes refcheck starts (-n, isolation) run one thread too, whatever this process's environment
+from concurrent.futures import ProcessPoolExecutor
+from refcheck.parallel import worker_context
+os.environ["OMP_NUM_THREADS"] = "3"
+with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
+    print(pool.submit(os.getenv, "OMP_NUM_THREADS").result(), pool.submit(torch.get_num_threads).result())
 """
 
 
@@ -24,7 +30,7 @@ def run(args, **kw):
 
 def test_the_refcheck_command_pins_one_thread_before_numpy_and_torch_start():
     result = run([sys.executable, "-c", PROBE])
-    assert result.stdout.split() == ["1", "1", "1"], result.stderr[-2000:]
+    assert result.stdout.split() == ["1", "1", "1", "1", "1"], result.stderr[-2000:]
 
 
 def test_the_pytest_plugin_pins_one_thread_with_impl(tmp_path):
