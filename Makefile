@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # refcheck's exit status: 0 every function checked passes; 1 one fails or errors; 2 a usage or
 # import problem, or nothing of the contract found. make says which, then exits 2 on 1 or 2 (as make
