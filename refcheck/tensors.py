@@ -103,8 +103,10 @@ class TorchArrays:
                     return array
             return self.to_numpy(value)
         if isinstance(value, dict):
+            kinds = (self.torch.Tensor, dict, list, tuple)  # numbers and arrays come back as they are
             for k, v in list(value.items()):
-                value[k] = self.receive(v, sent)
+                if isinstance(v, kinds):
+                    value[k] = self.receive(v, sent)
             return value
         if isinstance(value, list):
             return [self.receive(v, sent) for v in value]
