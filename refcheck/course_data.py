@@ -86,9 +86,18 @@ def _mha_init(args):
     return (int(args["query"].shape[-1]), int(args["num_heads"])), {}
 
 
-MHA_PARAMS = {f"params['{k}']": (f"{layer}.{'weight' if k[0] == 'W' else 'bias'}", _linear_weight if k[0] == "W" else None)
-              for k, layer in (("Wq", "query"), ("bq", "query"), ("Wk", "key"), ("bk", "key"), ("Wv", "value"),
-                               ("bv", "value"), ("Wo", "proj"), ("bo", "proj"))}
+def _linears(triples):
+    """The parameters of nn.Linear layers by the contract's names: for each (weight's name, bias's
+    name, layer), the weight is layer.weight (transposed), the bias layer.bias."""
+    params = {}
+    for w, b, layer in triples:
+        params[w], params[b] = (f"{layer}.weight", _linear_weight), f"{layer}.bias"
+    return params
+
+
+MHA_LAYERS = (("q", "query"), ("k", "key"), ("v", "value"), ("o", "proj"))
+FFN_LAYERS = (("1", "fc1"), ("2", "fc2"))
+MHA_PARAMS = _linears((f"params['W{c}']", f"params['b{c}']", layer) for c, layer in MHA_LAYERS)
 MHA_MODULE = Module("MultiHeadAttention", _mha_init, MHA_PARAMS)
 
 PE_EXTRA_ROWS = 3  # PositionalEncoding is built longer than the sequence it encodes: its forward must slice
@@ -122,8 +131,7 @@ CONTRASTIVE_LOSS = {
 }
 
 FFN_MODULE = Module("FeedForwardNetwork", lambda a: ((int(a["W1"].shape[0]), int(a["W1"].shape[1])), {}),
-                    {"W1": ("fc1.weight", _linear_weight), "b1": "fc1.bias", "W2": ("fc2.weight", _linear_weight),
-                     "b2": "fc2.bias"})
+                    _linears((f"W{c}", f"b{c}", layer) for c, layer in FFN_LAYERS))
 
 
 def _patch_init(args):
@@ -134,20 +142,14 @@ def _patch_init(args):
 
 PATCH_MODULE = Module("PatchEmbedding", _patch_init, {"w": ("proj.weight", _linear_weight), "b": "proj.bias"})
 
-MHA_LAYERS = (("q", "query"), ("k", "key"), ("v", "value"), ("o", "proj"))
-FFN_LAYERS = (("1", "fc1"), ("2", "fc2"))
-
-
 def _layer_params(attention, norms):
     """The layers' parameters by the contract's params keys: their blocks under the course's
     names, self_attn / cross_attn (MultiHeadAttention), ffn (FeedForwardNetwork), norm_self /
     norm_cross / norm_ffn (nn.LayerNorm: weight = gamma, bias = beta)."""
-    linear = [(f"{block}_{{}}{c}", f"{block}.{layer}") for block in attention for c, layer in MHA_LAYERS]
-    linear += [(f"ffn_{{}}{c}", f"ffn.{layer}") for c, layer in FFN_LAYERS]
-    params = {}
-    for key, layer in linear:
-        params[f"params['{key.format('W')}']"] = (f"{layer}.weight", _linear_weight)
-        params[f"params['{key.format('b')}']"] = f"{layer}.bias"
+    blocks = [(block, c, layer) for block in attention for c, layer in MHA_LAYERS]
+    blocks += [("ffn", c, layer) for c, layer in FFN_LAYERS]
+    params = _linears((f"params['{block}_W{c}']", f"params['{block}_b{c}']", f"{block}.{layer}")
+                      for block, c, layer in blocks)
     for norm in norms:
         params[f"params['{norm}_gamma']"], params[f"params['{norm}_beta']"] = f"{norm}.weight", f"{norm}.bias"
     return params
