@@ -108,6 +108,10 @@ ENCODER_PARAM_KEYS = _keys((("self_attn", ATTENTION_KEYS), ("norm_self", NORM_KE
                             ("norm_ffn", NORM_KEYS)))
 DECODER_PARAM_KEYS = _keys((("self_attn", ATTENTION_KEYS), ("norm_self", NORM_KEYS), ("cross_attn", ATTENTION_KEYS),
                             ("norm_cross", NORM_KEYS), ("ffn", FFN_KEYS), ("norm_ffn", NORM_KEYS)))
+# the layers' blocks in order: (block, its LayerNorm, the input its keys and values come from, None
+# for the block's own input)
+ENCODER_BLOCKS = (("self_attn", "norm_self", None), ("ffn", "norm_ffn", None))
+DECODER_BLOCKS = (("self_attn", "norm_self", None), ("cross_attn", "norm_cross", "memory"), ("ffn", "norm_ffn", None))
 
 
 def _layer_params(params, keys, d):
@@ -225,8 +229,7 @@ def transformer_encoder_layer_forward(src, params, num_heads, src_mask=None):
     Returns out (N, S, D). torch: ``nn.TransformerEncoderLayer(D, num_heads, F, dropout=0,
     activation='gelu', batch_first=True)`` (norm1 = norm_self, norm2 = norm_ffn) with the boolean
     mask ``src_mask == 0`` (True = blocked)."""
-    return _layer_forward({"src": src}, params, num_heads, src_mask, ENCODER_PARAM_KEYS,
-                          (("self_attn", "norm_self", None), ("ffn", "norm_ffn", None)))
+    return _layer_forward({"src": src}, params, num_heads, src_mask, ENCODER_PARAM_KEYS, ENCODER_BLOCKS)
 
 
 def transformer_encoder_layer_backward(dout, cache):
@@ -245,8 +248,7 @@ def transformer_decoder_layer_forward(tgt, memory, params, num_heads, tgt_mask=N
     num_heads, F, dropout=0, activation='gelu', batch_first=True)`` (norm1, norm2, norm3 = norm_self,
     norm_cross, norm_ffn; multihead_attn = cross_attn)."""
     return _layer_forward({"tgt": tgt, "memory": memory}, params, num_heads, tgt_mask, DECODER_PARAM_KEYS,
-                          (("self_attn", "norm_self", None), ("cross_attn", "norm_cross", "memory"),
-                           ("ffn", "norm_ffn", None)))
+                          DECODER_BLOCKS)
 
 
 def transformer_decoder_layer_backward(dout, cache):

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from refimpl.transformer_layers import DECODER_PARAM_KEYS, ENCODER_PARAM_KEYS, LAYER_NORM_EPS
+from refimpl.transformer_layers import (DECODER_BLOCKS, DECODER_PARAM_KEYS, ENCODER_BLOCKS, ENCODER_PARAM_KEYS,
+                                       LAYER_NORM_EPS)
 
 from ..tolerances import model
 from . import Run, _f
@@ -192,8 +193,7 @@ def _layer_model(a, u, first, blocks, keys):
               "sum, LayerNorm amplifying what its input carries by gamma / std, the feed-forward block) "
               "and of their backward in reverse")
 def _encoder_layer(a, e, u):
-    return _layer_model(a, u, "src", (("self_attn", "norm_self", None), ("ffn", "norm_ffn", None)),
-                        ENCODER_PARAM_KEYS)
+    return _layer_model(a, u, "src", ENCODER_BLOCKS, ENCODER_PARAM_KEYS)
 
 
 @model("transformer_decoder_layer_forward", "transformer_decoder_layer_backward",
@@ -201,5 +201,4 @@ def _encoder_layer(a, e, u):
        reason="as the encoder layer's, with the cross-attention block (its key and value the memory, "
               "whose gradient sums both)")
 def _decoder_layer(a, e, u):
-    return _layer_model(a, u, "tgt", (("self_attn", "norm_self", None), ("cross_attn", "norm_cross", "memory"),
-                                      ("ffn", "norm_ffn", None)), DECODER_PARAM_KEYS)
+    return _layer_model(a, u, "tgt", DECODER_BLOCKS, DECODER_PARAM_KEYS)
