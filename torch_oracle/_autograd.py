@@ -33,3 +33,9 @@ def autograd(fn, inputs, outs, douts=None):
     for (k, leaf), g in zip(leaves.items(), grads):
         expected["d" + k] = numpy(g) if g is not None else np.zeros(leaf.shape)
     return expected
+
+
+def as_dparams(expected, names):
+    """autograd's gradients of a dict argument's entries, ``"d" + name``, renamed as the contract
+    judges them: ``dparams['name']``."""
+    return {(f"dparams['{k[1:]}']" if k[1:] in names else k): a for k, a in expected.items()}

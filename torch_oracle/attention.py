@@ -25,7 +25,7 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from ._autograd import autograd, labels, numpy, tensor
+from ._autograd import as_dparams, autograd, labels, numpy, tensor
 
 
 def softmax(x, dout):
@@ -115,7 +115,7 @@ def _mha_expected(forward, query, key, value, params, num_heads, blocked, dout):
     expected = autograd(
         lambda query, key, value, **p: forward(query, key, value, p, num_heads, blocked),
         dict(query=query, key=key, value=value, **{n: params[n] for n in names}), ("out",), (dout,))
-    return {(f"dparams['{k[1:]}']" if k[1:] in names else k): a for k, a in expected.items()}
+    return as_dparams(expected, names)
 
 
 def multi_head_attention(query, key, value, params, num_heads, dout, attn_mask=None):

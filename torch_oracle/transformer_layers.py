@@ -11,7 +11,7 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from ._autograd import autograd
+from ._autograd import as_dparams, autograd
 
 
 def feed_forward(x, W1, b1, W2, b2, dout):
@@ -71,7 +71,7 @@ def _layer(kind, inputs, params, num_heads, mask, dout):
         with sdpa_kernel(SDPBackend.MATH):
             return functional_call(module, _torch_weights(kind, p), tuple(args), kwargs)
     expected = autograd(fn, {**inputs, **params}, ("out",), (dout,))
-    return {(f"dparams['{k[1:]}']" if k[1:] in names else k): a for k, a in expected.items()}
+    return as_dparams(expected, names)
 
 
 def transformer_encoder_layer(src, params, num_heads, dout, src_mask=None):
