@@ -42,6 +42,8 @@ import numpy as np
 
 from refimpl.transformer_layers import DECODER_PARAM_KEYS
 
+from .expected import derived
+
 U = {"float64": 2.0 ** -53, "float32": 2.0 ** -24}
 TINY = {"float64": 2.0 ** -1022, "float32": 2.0 ** -126}  # smallest normal: what underflow loses
 
@@ -202,7 +204,6 @@ class Bounds:
     A model runs once per case, when the first output it covers is judged."""
 
     def __init__(self, function, dtype, inputs, expected):
-        from .expected import derived
         self.function, self.dtype, self.inputs, self.expected = function, dtype, inputs, expected
         # once per oracle result of the memo (refcheck.expected): every style, mutant or rerun
         # of a case is judged with the same bounds
@@ -216,15 +217,13 @@ class Bounds:
             return tol, self.scale
         computed = COMPUTED_IN.get(self.dtype, self.dtype)
         if self._modeled is None:
-            from .expected import derived
-            self._modeled = derived(self.expected, ("model", self.function, computed), self._model)
+            self._modeled = derived(self.expected, ("model", self.function, computed), lambda: self._model(computed))
         if key not in self._modeled:
             raise RuntimeError(f"the error model of {self.function} gives no magnitude for {key}")
         return tol, _finite(self._modeled[key], self.scale, TINY[computed] / U[computed])
 
-    def _model(self):
+    def _model(self, computed):
         from torch_oracle.views import primary
-        computed = COMPUTED_IN.get(self.dtype, self.dtype)
         arrays = {k: np.asarray(primary(v)) for k, v in self.expected.items() if not callable(primary(v))}
         with np.errstate(all="ignore"):
             return MODELS[self.function].fn({**self.inputs.args, **self.inputs.douts}, arrays, U[computed])
