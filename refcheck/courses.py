@@ -211,11 +211,17 @@ class Plan:
     def getter(self, module):
         """``get(name)`` for the calls: the module's function at that (dotted) name, converting
         arrays to tensors and back for torch implementations."""
+        made = {}  # name -> (function, its wrapper): one wrapper per function, not one per case
+
         def get(name):
             fn = resolve(module, name)
+            known = made.get(name)
+            if known is not None and known[0] is fn:
+                return known[1]
             wrapped = self.arrays.wrap(fn, self.signatures.get(name))
             if wrapped is not fn:
                 wrapped.__wrapped__ = fn
+            made[name] = (fn, wrapped)
             return wrapped
         return get
 

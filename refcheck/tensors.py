@@ -70,13 +70,18 @@ class TorchArrays:
         """``value`` with its arrays as tensors; ``sent`` collects (array, tensor) pairs and the
         dicts changed in place."""
         if isinstance(value, np.ndarray):
-            t = self.tensor(value)
+            t = self.tensor(value) if not self.cpu else None
+            if t is None:  # what tensor() does on the CPU, without its call (every argument of every step)
+                try:
+                    t = self.torch.from_numpy(value)
+                except (TypeError, ValueError):
+                    t = value
             sent.append((value, t))
             return t
         if isinstance(value, dict):
-            for k, v in list(value.items()):
+            for k, v in value.items():
                 if isinstance(v, (np.ndarray, list, tuple, dict)):
-                    value[k] = self.send(v, sent)
+                    value[k] = self.send(v, sent)  # replacing a key's value: the dict's size is kept
             sent.append((value, None))
             return value
         if isinstance(value, (list, tuple)) and any(isinstance(v, (np.ndarray, dict, list)) for v in value):
@@ -88,7 +93,12 @@ class TorchArrays:
         return isinstance(value, self.torch.Tensor)
 
     def to_numpy(self, t):
-        t = t.detach()
+        if t.requires_grad:
+            t = t.detach()
+        try:  # a CPU tensor of a NumPy dtype without conjugate or negative bits: one call
+            return t.numpy()
+        except (TypeError, RuntimeError):
+            pass
         if t.device.type != "cpu":
             t = t.cpu()
         if t.dtype == self.torch.bfloat16:
@@ -97,16 +107,16 @@ class TorchArrays:
 
     def receive(self, value, sent):
         """``value`` with its tensors as arrays (an argument tensor as its own argument array)."""
-        if self.is_tensor(value):
+        Tensor = self.torch.Tensor
+        if isinstance(value, Tensor):
             for array, t in sent:
                 if t is value:
                     return array
             return self.to_numpy(value)
         if isinstance(value, dict):
-            kinds = (self.torch.Tensor, dict, list, tuple)  # numbers and arrays come back as they are
-            for k, v in list(value.items()):
-                if isinstance(v, kinds):
-                    value[k] = self.receive(v, sent)
+            for k, v in value.items():  # numbers and arrays come back as they are
+                if isinstance(v, (Tensor, dict, list, tuple)):
+                    value[k] = self.receive(v, sent)  # replacing a key's value: the dict's size is kept
             return value
         if isinstance(value, list):
             return [self.receive(v, sent) for v in value]
@@ -125,27 +135,32 @@ class TorchArrays:
     def wrap(self, fn, signature=None):
         """``fn`` called with tensors; its results (by ``signature.returns``, the cache excepted)
         converted back. Without a signature, the top-level results are converted."""
-        def is_cache(i, n):
-            if signature is None:
-                return False
-            if signature.args is not None:
-                return i < len(signature.args) and signature.args[i] == "cache"
-            return i == n - 1 and signature.name.endswith("backward")  # undeclared: (douts..., cache)
+        if signature is None:
+            cache_at = None
+        elif signature.args is not None:
+            cache_at = signature.args.index("cache") if "cache" in signature.args else None
+        else:  # undeclared: (douts..., cache)
+            cache_at = -1 if signature.name.endswith("backward") else None
+        names = tuple(signature.returns) if signature is not None else ()
+        send, receive = self.send, self.receive
 
         def call(*args, **kwargs):
             sent = []
-            args = [a if is_cache(i, len(args)) else self.send(a, sent) for i, a in enumerate(args)]
-            kwargs = {k: self.send(v, sent) for k, v in kwargs.items()}
+            skip = len(args) - 1 if cache_at == -1 else cache_at
+            args = [a if i == skip else send(a, sent) for i, a in enumerate(args)]
+            if kwargs:
+                kwargs = {k: send(v, sent) for k, v in kwargs.items()}
             result = fn(*args, **kwargs)
             self.copy_back(sent)
             for d, t in sent:
                 if t is None:  # a dict argument: what the function stored in it comes back as arrays
-                    self.receive(d, sent)
-            return self.receive_results(result, signature, sent)
+                    receive(d, sent)
+            return self.receive_results(result, names, sent)
         return call
 
-    def receive_results(self, result, signature, sent):
-        names = tuple(signature.returns) if signature is not None else ()
+    def receive_results(self, result, names, sent):
+        """``result`` with its tensors as arrays; ``names`` (the signature's returns) say which
+        result is the cache, left as it is."""
         if len(names) > 1 and isinstance(result, (tuple, list)) and len(result) == len(names):
             return type(result)(v if n == "cache" else self.receive(v, sent) for n, v in zip(names, result))
         if len(names) == 1:
