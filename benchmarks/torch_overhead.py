@@ -11,14 +11,26 @@ Three pairs, each the same registry rows over the same cases:
 - the CS231n 2025 fixture (rnn_layers_pytorch.py: forwards only, the backward rows through
   autograd) against refimpl on its rows.
 
-Each side's time is the median of interleaved repeats of check_function over the rows. Threads are
-pinned to one (tiny arrays, as refcheck's workers). A benchmark, not a test: it never fails.
+Every row is first checked once on each side (first calls, lazy imports, and the oracle's
+results, which both sides then read from the memo). Then, row by row, the two sides run back to
+back, the order alternating between repeats; a side's time is the sum over rows of each row's
+median over the repeats. (Interleaving whole passes instead let this shared 2-core machine's
+slow spells of several seconds fall on one side: pass ratios of one run ranged 1.40 to 1.90.)
+Threads are pinned to one (tiny arrays, as refcheck's workers). A benchmark, not a test: it never
+fails.
 
-    python benchmarks/torch_overhead.py [--repeats 3] [--seeds 20] [--only facade,eecs498,cs231n-2025]
+Each side's time is also split in two: the time spent inside the implementation's own functions
+(every function and static method the module defines is timed at its outermost call; the facade's
+conversions count as refcheck's, autograd's backward through a forward-only function too) and the
+rest, refcheck's own (cases, calls, tensors sent and received, oracle results, judging). The
+last column is refcheck's own time on the torch module over its own time on the NumPy module.
+
+    python benchmarks/torch_overhead.py [--repeats 5] [--seeds 20] [--only facade,eecs498,cs231n-2025]
 """
 import argparse
+import functools
+import inspect
 import os
-import statistics
 import sys
 import time
 import types
@@ -61,9 +73,9 @@ def _to_torch(value):
     return value
 
 
-def torch_facade():
+def torch_facade(clock):
     """refimpl's functions taking and returning tensors (dict arguments converted in place, so
-    the state they carry behaves as refimpl's)."""
+    the state they carry behaves as refimpl's); ``clock`` times refimpl's functions alone."""
     module = types.ModuleType("refimpl_through_tensors")
     module.torch = torch
 
@@ -77,27 +89,109 @@ def torch_facade():
             return _to_torch(result)
         return call
     for name in refimpl.__all__:
-        setattr(module, name, wrap(getattr(refimpl, name)))
+        setattr(module, name, wrap(clock.wrap(getattr(refimpl, name))))
     return module
 
 
-def seconds(impl, names, seeds):
+class Clock:
+    """Seconds spent inside the functions it wraps, at their outermost call (a function calling
+    another wrapped one is timed once)."""
+
+    def __init__(self):
+        self.seconds, self.inside = 0.0, False
+
+    def wrap(self, fn):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            if self.inside:
+                return fn(*args, **kwargs)
+            self.inside, start = True, time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+                self.inside = False
+        return timed
+
+
+def numpy_module(clock):
+    """refimpl's functions, each timed by ``clock``."""
+    module = types.ModuleType("refimpl_timed")
+    module.np = np
+    for name in refimpl.__all__:
+        setattr(module, name, clock.wrap(getattr(refimpl, name)))
+    return module
+
+
+def time_module(module, clock):
+    """``module`` with the functions and static methods defined in its own directory timed by
+    ``clock`` (in place: a course file's classes imported from its sibling file too)."""
+    here = os.path.dirname(os.path.abspath(module.__file__))
+
+    def own(obj):
+        try:
+            return os.path.dirname(os.path.abspath(inspect.getfile(obj))) == here
+        except TypeError:
+            return False
+    for name, value in list(vars(module).items()):
+        if inspect.isfunction(value) and own(value):
+            setattr(module, name, clock.wrap(value))
+        elif inspect.isclass(value) and own(value) and not getattr(value, "_timed", False):
+            for attr, member in list(vars(value).items()):
+                if isinstance(member, staticmethod):
+                    setattr(value, attr, staticmethod(clock.wrap(member.__func__)))
+                elif inspect.isfunction(member) and attr == "forward":
+                    setattr(value, attr, clock.wrap(member))
+            value._timed = True
+    return module
+
+
+def seconds(impl, name, cases):
+    """(total seconds, seconds inside the implementation) of checking ``name`` on ``cases``."""
+    clock = impl.clock
+    clock.seconds = 0.0
     start = time.perf_counter()
+    check_function(impl, name, cases)
+    return time.perf_counter() - start, clock.seconds
+
+
+def measure(numpy_impl, torch_impl, names, seeds, repeats):
+    """{side: (seconds, seconds inside the implementation)}, each the sum over ``names`` of the
+    row's median repeat."""
+    sides = {"numpy": numpy_impl, "torch": torch_impl}
+    total = {k: [0.0, 0.0] for k in sides}
     for name in names:
-        check_function(impl, name, ROWS[name].gen.cases(seeds))
-    return time.perf_counter() - start
+        cases = list(ROWS[name].gen.cases(seeds))
+        for impl in sides.values():
+            seconds(impl, name, cases)  # warm-up
+        times = {k: [] for k in sides}
+        for r in range(repeats):
+            for k in (("numpy", "torch") if r % 2 == 0 else ("torch", "numpy")):
+                times[k].append(seconds(sides[k], name, cases))
+        for k, runs in times.items():
+            runs.sort()
+            t, inside = runs[len(runs) // 2]
+            total[k][0] += t
+            total[k][1] += inside
+    return total
 
 
 def pairs(only):
-    numpy_impl = Implementation(refimpl, "refimpl")
+    numpy_clock = Clock()
+    numpy_impl = Implementation(numpy_module(numpy_clock), "refimpl")
+    numpy_impl.clock = numpy_clock
     found = []
     if "facade" in only:
-        facade = Implementation(torch_facade(), "refimpl through tensors", options={"arrays": "torch"})
+        clock = Clock()
+        facade = Implementation(torch_facade(clock), "refimpl through tensors", options={"arrays": "torch"})
+        facade.clock = clock
         found.append(("refimpl vs refimpl behind tensors (all rows)", numpy_impl, facade, list(ROWS)))
     for key, path in (("eecs498", "tests/fixtures/courses/eecs498/convolutional_networks.py"),
                       ("cs231n-2025", "tests/fixtures/courses/cs231n_2025/rnn_layers_pytorch.py")):
         if key in only:
-            other = Implementation(load(os.path.join(ROOT, path)), path)
+            clock = Clock()
+            other = Implementation(time_module(load(os.path.join(ROOT, path)), clock), path)
+            other.clock = clock
             names = [n for n in ROWS if other.defines(other.call_for(ROWS[n]).needs[-1])]
             found.append((f"refimpl vs {os.path.basename(path)} ({key}, {len(names)} rows)", numpy_impl, other, names))
     return found
@@ -105,24 +199,22 @@ def pairs(only):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--seeds", type=int, default=20, help="randomized cases per dtype (default: the quick profile)")
     p.add_argument("--only", default="facade,eecs498,cs231n-2025")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, numpy {np.__version__}, 1 thread, {args.seeds} seeds per dtype, "
-          f"median of {args.repeats} interleaved repeats")
-    print("| pair | NumPy module s | torch module s | ratio | target |")
-    print("|---|---|---|---|---|")
+          f"each row's median of {args.repeats} interleaved repeats")
+    print("| pair | NumPy module s (in its functions) | torch module s (in its functions) | ratio | target "
+          "| refcheck's own: NumPy s, torch s, ratio |")
+    print("|---|---|---|---|---|---|")
     for title, numpy_impl, torch_impl, names in pairs(args.only.split(",")):
-        seconds(numpy_impl, names[:3], 1)
-        seconds(torch_impl, names[:3], 1)  # warm-up: first calls, lazy imports
-        times = {"numpy": [], "torch": []}
-        for _ in range(args.repeats):
-            times["numpy"].append(seconds(numpy_impl, names, args.seeds))
-            times["torch"].append(seconds(torch_impl, names, args.seeds))
-        a, b = statistics.median(times["numpy"]), statistics.median(times["torch"])
-        print(f"| {title} | {a:.2f} | {b:.2f} | {b / a:.2f} | <= {TARGET}{'' if b / a <= TARGET else ' (missed)'} |")
+        total = measure(numpy_impl, torch_impl, names, args.seeds, args.repeats)
+        (a, a_in), (b, b_in) = total["numpy"], total["torch"]
+        own_a, own_b = a - a_in, b - b_in
+        print(f"| {title} | {a:.2f} ({a_in:.2f}) | {b:.2f} ({b_in:.2f}) | {b / a:.2f} | <= {TARGET}"
+              f"{'' if b / a <= TARGET else ' (missed)'} | {own_a:.2f}, {own_b:.2f}, {own_b / own_a:.2f} |")
 
 
 if __name__ == "__main__":
