@@ -218,9 +218,7 @@ class Plan:
             known = made.get(name)
             if known is not None and known[0] is fn:
                 return known[1]
-            wrapped = self.arrays.wrap(fn, self.signatures.get(name))
-            if wrapped is not fn:
-                wrapped.__wrapped__ = fn
+            wrapped = self.arrays.wrap(fn, self.signatures.get(name))  # torch's sets __wrapped__
             made[name] = (fn, wrapped)
             return wrapped
         return get

@@ -70,12 +70,13 @@ class TorchArrays:
         """``value`` with its arrays as tensors; ``sent`` collects (array, tensor) pairs and the
         dicts changed in place."""
         if isinstance(value, np.ndarray):
-            t = self.tensor(value) if not self.cpu else None
-            if t is None:  # what tensor() does on the CPU, without its call (every argument of every step)
+            if self.cpu:  # tensor()'s work inlined: this runs for every argument of every call
                 try:
                     t = self.torch.from_numpy(value)
                 except (TypeError, ValueError):
                     t = value
+            else:
+                t = self.tensor(value)
             sent.append((value, t))
             return t
         if isinstance(value, dict):
