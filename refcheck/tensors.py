@@ -157,7 +157,7 @@ class TorchArrays:
                 if t is None:  # a dict argument: what the function stored in it comes back as arrays
                     receive(d, sent)
             return self.receive_results(result, names, sent)
-        call.arrays, call.__wrapped__ = self, fn  # a caller keeping tensors between calls (refcheck.registry.optim)
+        call.__wrapped__ = fn
         return call
 
     def receive_results(self, result, names, sent):

@@ -5,7 +5,6 @@ import numpy as np
 
 from ..calls import Malformed, Run, Signature, to_array, unpack
 from ..cases import Gen, Property
-from ..tensors import TorchArrays
 from . import Row
 
 STATE = {"sgd": (), "sgd_momentum": ("velocity",), "sgd_nesterov": ("velocity",), "rmsprop": ("cache",),
@@ -65,11 +64,7 @@ def optim_gen(rule):
 class Trajectory:
     """Calls ``rule(w, dw, config)`` once per step, feeding next_w and config back as a training loop
     would, and records next_w and the state after every step. ``dw`` must not be modified (a
-    failure); modifying ``w`` in place is a warning when next_w is that same array, else a failure.
-
-    A torch implementation's w and state stay what it returned, tensors, from one step to the next
-    (as in a training loop): only each step's dw goes in as a new tensor, and the record is copied
-    out. (Sending everything in and out at every step took most of a torch trajectory's time.)"""
+    failure); modifying ``w`` in place is a warning when next_w is that same array, else a failure."""
 
     def __init__(self, rule):
         self.signature = Signature.parse(f"{rule}(w, dw, config) -> next_w, config")
@@ -86,17 +81,6 @@ class Trajectory:
 
     def __call__(self, get, inputs):
         rule, run = get(self.name), Run()
-        arrays = getattr(rule, "arrays", None)
-        if isinstance(arrays, TorchArrays):  # called on tensors directly, arrays sent in, nothing back
-            rule = rule.__wrapped__
-
-            def send(value):
-                return arrays.send(value, [])
-
-            def view(value):  # a tensor's values as an array (on the CPU: its memory)
-                return arrays.to_numpy(value) if arrays.is_tensor(value) else value
-        else:
-            send = view = _same
         w = inputs.args["w"].copy()
         config = copy.deepcopy(inputs.args["config"])
         schedule = inputs.args["schedule"]
@@ -106,27 +90,25 @@ class Trajectory:
             if schedule is not None:
                 config = {} if config is None else config
                 config["learning_rate"] = float(schedule[step])
-            dw_arg, w_arg = send(dw.copy()), send(w)
-            w_before = view(w_arg).copy()
-            returned = unpack(self.signature.invoke(rule, {"w": w_arg, "dw": dw_arg, "config": send(config)}),
+            dw_arg, w_before = dw.copy(), w.copy()
+            returned = unpack(self.signature.invoke(rule, {"w": w, "dw": dw_arg, "config": config}),
                               ["next_w", "config"], self.name)
             next_w, config = returned["next_w"], returned["config"]
-            if not np.array_equal(view(dw_arg), dw, equal_nan=True):
+            if not np.array_equal(dw_arg, dw, equal_nan=True):
                 run.violations.append(f"{self.name} modified dw in place (step {step + 1})")
-            w_after = view(w_arg)
-            if isinstance(w_after, np.ndarray) and not np.array_equal(w_after, w_before, equal_nan=True):
-                if next_w is w_arg:
+            if isinstance(w, np.ndarray) and not np.array_equal(w, w_before, equal_nan=True):
+                if next_w is w:
                     run.warnings.append(f"{self.name} updates w in place (and returns it)")
                 else:
                     run.violations.append(f"{self.name} modified w in place but returned another array "
                                           f"(step {step + 1})")
             if not isinstance(config, dict):
                 raise Malformed(f"{self.name} returned config as {type(config).__name__}, not a dict")
-            history["next_w"].append(np.array(view(next_w), copy=True))
+            history["next_w"].append(np.array(next_w, copy=True))
             for key in STATE[self.name]:
                 if key not in config:
                     raise Malformed(f"{self.name}'s config has no {key!r} after step {step + 1}")
-                history[f"config['{key}']"].append(np.array(view(config[key]), copy=True))
+                history[f"config['{key}']"].append(np.array(config[key], copy=True))
             w = next_w
         for key, values in history.items():
             try:
@@ -135,10 +117,6 @@ class Trajectory:
                 raise Malformed(f"{key} changes shape between steps ({exc})") from None
             to_array(run, key, stacked)
         return run
-
-
-def _same(value):
-    return value
 
 
 ROWS = [Row(rule, optim_gen(rule), f"optim:{rule}", Trajectory(rule)) for rule in STATE]
