@@ -21,6 +21,7 @@ import sys
 import numpy as np
 
 CHOICES = ("numpy", "torch")
+_PLAIN = frozenset((float, int, bool, str, type(None)))  # a dict's values that never convert (hyper-parameters)
 
 
 class NumpyArrays:
@@ -81,7 +82,7 @@ class TorchArrays:
             return t
         if isinstance(value, dict):
             for k, v in value.items():
-                if isinstance(v, (np.ndarray, list, tuple, dict)):
+                if type(v) not in _PLAIN and isinstance(v, (np.ndarray, list, tuple, dict)):
                     value[k] = self.send(v, sent)  # replacing a key's value: the dict's size is kept
             sent.append((value, None))
             return value
@@ -116,7 +117,7 @@ class TorchArrays:
             return self.to_numpy(value)
         if isinstance(value, dict):
             for k, v in value.items():  # numbers and arrays come back as they are
-                if isinstance(v, (Tensor, dict, list, tuple)):
+                if type(v) not in _PLAIN and isinstance(v, (Tensor, dict, list, tuple)):
                     value[k] = self.receive(v, sent)  # replacing a key's value: the dict's size is kept
             return value
         if isinstance(value, list):
