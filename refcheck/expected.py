@@ -7,7 +7,16 @@ row object itself (held by its entry) and the case id: within a process a row is
 the registry's generator and oracle, and a course's or the calibration's own row is another key.
 The arrays are stored read-only, so that a judge or a view that wrote into them would raise
 instead of changing what the next check compares with.
+
+``share(directory)`` lets the processes of one session (pytest-xdist's workers: the suite's
+conftest.py) compute each case's oracle once between them: a result of one of the registry's own
+rows is written there as a pickle, and a process missing it in its memo reads it before computing
+it. Rows made later (a course's, a test's variant put in the registry) and results that cannot be
+pickled (views, closures over the case) stay in their process.
 """
+import os
+import pickle
+import tempfile
 from collections import OrderedDict
 
 import numpy as np
@@ -18,6 +27,7 @@ _memo = OrderedDict()  # (id(row), case id) -> (row, expected, bytes)
 _derived = {}          # id(expected) of a memo entry -> {what: value} (see derived)
 _held = 0
 counts = {"computed": 0, "reused": 0}
+_shared = None         # (directory, {id(row): row} of the registry's rows when it was shared)
 
 
 def expected_for(row, case, inputs):
@@ -29,8 +39,11 @@ def expected_for(row, case, inputs):
         _memo.move_to_end(key)
         counts["reused"] += 1
         return hit[1]
-    value = row.expected(inputs)
-    counts["computed"] += 1
+    value = _read_shared(row, case)
+    if value is None:
+        value = row.expected(inputs)
+        counts["computed"] += 1
+        _write_shared(row, case, value)
     size = _freeze(value)
     _memo[key] = (row, value, size)
     _derived[id(value)] = {}
@@ -54,6 +67,48 @@ def derived(value, what, compute):
     if what not in extras:
         extras[what] = compute()
     return extras[what]
+
+
+def share(directory):
+    """Read and write the registry rows' oracle results in ``directory`` (see the module docstring);
+    the rows are the registry's as they are now."""
+    global _shared
+    from .registry import ROWS
+    os.makedirs(directory, exist_ok=True)
+    _shared = (str(directory), {id(r): r for r in ROWS.values()})
+
+
+def _shared_path(row, case):
+    if _shared is None or _shared[1].get(id(row)) is not row:
+        return None
+    return os.path.join(_shared[0], f"{row.name}@{case.id}.pickle")
+
+
+def _read_shared(row, case):
+    path = _shared_path(row, case)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - an unreadable file: computed here, as without it
+        return None
+
+
+def _write_shared(row, case, value):
+    path = _shared_path(row, case)
+    if path is None:
+        return
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a view or a closure: this process keeps it to itself
+        return
+    fd, temp = tempfile.mkstemp(dir=_shared[0], suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(temp, path)  # whole or not at all for a process reading it now
 
 
 def clear():

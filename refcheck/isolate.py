@@ -92,7 +92,11 @@ def _worker_main(conn, target, memory_mb, options=None):
         limit = _vm_bytes("VmData") + memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     from .suggest import own_names
-    conn.send_bytes(_encode({"names": names, "plan": plan.spec(), "own": own_names(module)}, {}))
+    # whether the module works in torch (a -n worker's server imports torch for its workers then)
+    uses_torch = plan.arrays_name == "torch" or any(
+        type(v) is type(np) and v.__name__.partition(".")[0] == "torch" for v in vars(module).values())
+    conn.send_bytes(_encode({"names": names, "plan": plan.spec(), "own": own_names(module),
+                             "torch": uses_torch}, {}))
     while True:
         try:
             request = conn.recv()
@@ -160,20 +164,22 @@ def _how_it_ended(process):
     return f"exited with code {code}"
 
 
-def _context():
+def _context(torch=None):
     """A fresh process per worker, forked from a server that imported what it needs once (a
     spawned worker spends 1-3 s importing them, 2 more for torch: the batch mode starts one per
     submission, a crash or a time-out one more): refcheck.parallel.worker_context."""
     from .parallel import worker_context
-    return worker_context()
+    return worker_context(torch)
 
 
 class IsolatedImplementation:
     """A module under test, run in a worker process (see the module docstring)."""
 
-    def __init__(self, target, label=None, timeout=None, memory_mb=DEFAULT_MEMORY_MB, options=None):
+    def __init__(self, target, label=None, timeout=None, memory_mb=DEFAULT_MEMORY_MB, options=None, torch=None):
+        """``torch``: whether the workers' server imports torch (refcheck.parallel.worker_context);
+        ``uses_torch`` then says whether the module turned out to work in torch."""
         from .engine import DEFAULT_TIMEOUT
-        self.target, self.label, self.options = target, label or target, options
+        self.target, self.label, self.options, self.torch = target, label or target, options, torch
         self.timeout, self.memory_mb = timeout or DEFAULT_TIMEOUT, memory_mb
         self.file = os.path.abspath(target) if target.endswith(".py") else None
         self.process = None
@@ -181,7 +187,7 @@ class IsolatedImplementation:
 
     def _start(self):
         from .loader import ImportProblem
-        context = _context()
+        context = _context(self.torch)
         parent, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, self.target, self.memory_mb, self.options),
                                        daemon=True)
@@ -202,6 +208,7 @@ class IsolatedImplementation:
         from .courses import Plan
         self.plan = Plan.from_spec(header["plan"])
         self.own_names = header.get("own", [])
+        self.uses_torch = bool(header.get("torch"))
         return set(header["names"])
 
     def _receive(self, timeout):

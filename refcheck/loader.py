@@ -73,7 +73,16 @@ sys.__stdout__.write("\\n" + json.dumps(verdict) + "\\n")
 def probe(target, timeout=120):
     """Import ``target`` once in a throwaway process: a module that ends the process while being
     imported (os._exit, a crash) would otherwise end the verifier with whatever exit code it
-    chose. Raises ImportProblem with the reason."""
+    chose. Raises ImportProblem with the reason.
+
+    The throwaway process is a fresh interpreter, or, when this process has imported torch and is
+    not itself a worker, a child of refcheck's forkserver (refcheck.parallel), which then imported
+    torch once for every process this one starts: a torch module's probe (a notebook checking it
+    again, the suite's course files) does not pay torch's import (2-3 s) each time. A server
+    started without torch would leave the ``-n`` workers to import it each, hence the condition."""
+    import multiprocessing
+    if "torch" in sys.modules and multiprocessing.parent_process() is None:
+        return _probe_forked(target, timeout)
     try:
         done = subprocess.run([sys.executable, "-c", PROBE, target], capture_output=True, text=True,
                               timeout=timeout, check=False)
@@ -87,6 +96,54 @@ def probe(target, timeout=120):
                             f"imported ({how})") from None
     if "problem" in verdict:
         raise ImportProblem(verdict["problem"])
+
+
+def _probe_child(conn, target):
+    # whatever the module prints, now or from a thread it starts, and a traceback of an exception
+    # load() does not catch (KeyboardInterrupt) go nowhere, as the fresh interpreter's captured output
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        load(target)
+        verdict = {"imported": True}
+    except ImportProblem as exc:
+        verdict = {"problem": str(exc)}
+    conn.send_bytes(json.dumps(verdict).encode())
+
+
+def _probe_forked(target, timeout):
+    """probe() in a child of refcheck's forkserver: the same verdicts and messages."""
+    from .parallel import worker_context
+    context = worker_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_probe_child, args=(sender, target), daemon=True)
+    process.start()
+    sender.close()
+    verdict = None
+    try:
+        if not receiver.poll(timeout):
+            process.kill()
+            raise ImportProblem(f"cannot import {target}: importing it took more than {timeout} s")
+        try:  # JSON, not pickle: what the module's process sends must not run code here
+            verdict = json.loads(receiver.recv_bytes(1 << 20).decode())
+        except (EOFError, OSError, ValueError):  # it ended without a word (or a garbled one)
+            verdict = None
+        else:
+            process.kill()  # done with it (a thread the module started could keep it alive)
+    finally:
+        receiver.close()
+        process.join(5)
+        if process.is_alive():  # it closed its end and went on
+            process.kill()
+            process.join(5)
+    if not isinstance(verdict, dict):
+        code = process.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        raise ImportProblem(f"cannot import {target}: the module ended the process while being "
+                            f"imported ({how})")
+    if "problem" in verdict:
+        raise ImportProblem(str(verdict["problem"]))
 
 
 def _directory_problem(target):

@@ -44,19 +44,22 @@ SERVER_PRELOAD = ["numpy", "numpy.lib.format", "refcheck.isolate", "refcheck.eng
 TORCH_PRELOAD = ["torch", "torch_oracle"]
 
 
-def worker_context(torch=False):
+def worker_context(torch=None):
     """The multiprocessing context of every process refcheck starts (``-n`` workers, the batch
     mode's, isolated workers): a fresh process forked from one server per process
     (multiprocessing's forkserver, started by the first call) that imported SERVER_PRELOAD once
     and runs one BLAS/OpenMP/torch thread, whatever this process's environment; spawn where the
     platform has no forkserver. The server, not this process, is forked: its children inherit no
-    thread pool, lock or state of this one. ``torch``: the server imports torch too (it does
-    anyway when this process has)."""
+    thread pool, lock or state of this one. ``torch``: True, the server imports torch too; None,
+    when this process has imported it; False, not even then (the server of a ``-n`` worker, which
+    has torch for the oracles, whose isolated workers run a NumPy module)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     preload = list(SERVER_PRELOAD)
-    if (torch or "torch" in sys.modules) and importlib.util.find_spec("torch") is not None:
+    if torch is None:
+        torch = "torch" in sys.modules
+    if torch and importlib.util.find_spec("torch") is not None:
         preload += TORCH_PRELOAD + [f"torch_oracle.{m}" for m in _oracle_modules()]
     context.set_forkserver_preload(preload)  # read when the server starts, so by the first call only
     saved = {var: os.environ.get(var) for var in THREAD_VARS}

@@ -49,13 +49,14 @@ def select(only):
     return names
 
 
-def make_impl(path, timeout=None, isolate=False, memory=None, options=None):
+def make_impl(path, timeout=None, isolate=False, memory=None, options=None, torch=None):
     """The implementation at ``path``, in this process (imported once in a throwaway process
-    first: see loader.probe) or, with ``isolate``, in a worker process."""
+    first: see loader.probe) or, with ``isolate``, in a worker process (``torch``: see
+    IsolatedImplementation)."""
     from .engine import DEFAULT_TIMEOUT, Implementation
     if isolate:
         from .isolate import DEFAULT_MEMORY_MB, IsolatedImplementation
-        return IsolatedImplementation(path, path, timeout, memory or DEFAULT_MEMORY_MB, options)
+        return IsolatedImplementation(path, path, timeout, memory or DEFAULT_MEMORY_MB, options, torch)
     from .loader import load, probe
     probe(path)
     return Implementation(load(path), path, timeout or DEFAULT_TIMEOUT, options=options)
@@ -147,9 +148,9 @@ def check_one(impl, name, seeds, strict=False, minimize=True, details=False):
 _worker_impl = None
 
 
-def _init_worker(path, timeout, isolate, memory, options=None):
+def _init_worker(path, timeout, isolate, memory, options=None, torch=None):
     global _worker_impl
-    _worker_impl = make_impl(path, timeout, isolate, memory, options)
+    _worker_impl = make_impl(path, timeout, isolate, memory, options, torch)
 
 
 def _check_in_worker(job):
@@ -180,8 +181,12 @@ def run(impl, names, seeds, strict=False, minimize=True, details=False, workers=
         # would inherit its thread pools and oversubscribe the cores (measured: -n 2 took 2.2x as
         # long as -n 1 that way); spawned, each paid 2-3 s of imports
         pin_threads()
+        # an isolated module's workers, started by each -n worker (which has torch for the
+        # oracles), come from a server that imports torch only if the module works in torch
+        # (3 s a -n worker for a NumPy module otherwise)
+        initargs = (*worker_args, getattr(impl, "uses_torch", None))
         with ProcessPoolExecutor(workers, mp_context=worker_context(torch=True),
-                                 initializer=_init_worker, initargs=worker_args) as pool:
+                                 initializer=_init_worker, initargs=initargs) as pool:
             for result, picture in pool.map(_check_in_worker, jobs):
                 keep(result, picture)
     else:

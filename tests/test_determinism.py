@@ -17,12 +17,26 @@ import hashlib, numpy as np
 from refcheck.cases import seeds_for
 from refcheck.registry import ROWS
 h = hashlib.sha256()
+def add(v):  # an array by its dtype, shape and bytes, also inside a dict (params) or a list
+    if isinstance(v, np.ndarray) and v.dtype.kind != "O":
+        h.update(f"{v.dtype}{v.shape}".encode())
+        h.update(np.ascontiguousarray(v).tobytes())
+    elif isinstance(v, dict):
+        for k, item in v.items():
+            h.update(repr(k).encode())
+            add(item)
+    elif isinstance(v, (list, tuple)):
+        h.update(f"{type(v).__name__}{len(v)}".encode())
+        for item in v:
+            add(item)
+    else:
+        h.update(repr(v).encode())
 for name, row in ROWS.items():
     for case in row.gen.cases(seeds_for()):
         inputs = row.gen(case)
         h.update(f"{name}-{case.id}".encode())
         for v in list(inputs.args.values()) + list(inputs.douts.values()):
-            h.update(np.ascontiguousarray(v).tobytes() if isinstance(v, np.ndarray) else repr(v).encode())
+            add(v)
 print(h.hexdigest())
 """
 

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from refcheck import cli
+from refcheck import cli, loader
 from refcheck.cases import Case, seeds_for
 from refcheck.engine import Fatal
 from refcheck.isolate import IsolatedImplementation
@@ -119,6 +119,12 @@ def test_import_problems_are_one_clear_message_and_exit_2(module, phrase, isolat
     assert result.stderr.startswith("refcheck: cannot import") and "Traceback" not in result.stderr
     if module == "syntax_error.py":
         assert "syntax_error.py:2" in result.stderr
+    if not isolate:  # the probe forked from refcheck's server (where torch is imported) says the same
+        with pytest.raises(loader.ImportProblem) as problem:
+            loader._probe_forked(os.path.join(HOSTILE, module), 120)
+        said = str(problem.value)
+        assert phrase in said or (phrase == "while importing it" and "while being imported" in said), said
+        assert said in result.stderr
 
 
 @pytest.mark.parametrize("isolate", [[], ["--isolate"]], ids=["in-process", "isolated"])
