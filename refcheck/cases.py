@@ -10,8 +10,10 @@ A case id reads ``<dtype>-<token>[-<size>=<value>...][-simple]``, for example ``
 Values are drawn in float64 and rounded to the case's dtype, so the float32 and float64 cases of
 one token hold the same numbers.
 """
+import copy
 import re
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -188,6 +190,19 @@ class Gen:
         return CaseView(inputs.sizes, None if case.seed is not None else case.token, inputs.args)
 
     def __call__(self, case):
+        """The case's inputs: a fresh deep copy each time of what was built once per generator and
+        case in this process (the zoo's mutants, the calibration's styles and a rerun ask again for
+        the same case; a copy costs a tenth of building, which is a pure function of the case)."""
+        key = (id(self), case)
+        hit = _BUILT.get(key)
+        if hit is not None and hit[0] is self:  # the generator held in the entry: its id is not reused
+            _BUILT.move_to_end(key)
+            return copy.deepcopy(hit[1])
+        inputs = self._build(case)
+        _keep(key, self, inputs)
+        return copy.deepcopy(inputs)
+
+    def _build(self, case):
         is_edge = case.seed is None
         if is_edge and case.token not in self.edges:
             raise Invalid(f"{self.name} has no edge case {case.token!r} (edges: {', '.join(self.edges)})")
@@ -220,6 +235,30 @@ class Gen:
         """The randomized cases (``seeds`` per dtype) followed by the edge cases, for every dtype."""
         return ([Case(dt, f"seed{i}") for dt in DTYPES for i in range(seeds)]
                 + [Case(dt, edge) for dt in DTYPES for edge in self.edges])
+
+
+_BUILT = OrderedDict()  # (id(gen), case) -> (gen, Inputs, bytes): see Gen.__call__
+_BUILT_LIMIT = 128 * 2**20  # bytes of arrays kept; the least recently used go first
+_built_bytes = 0
+
+
+def _keep(key, gen, inputs):
+    global _built_bytes
+    size = _nbytes(inputs.args) + _nbytes(inputs.douts)
+    _BUILT[key] = (gen, inputs, size)
+    _built_bytes += size
+    while _built_bytes > _BUILT_LIMIT and len(_BUILT) > 1:
+        _built_bytes -= _BUILT.popitem(last=False)[1][2]
+
+
+def _nbytes(value):
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_nbytes(v) for v in value)
+    return sum(_nbytes(v) for v in vars(value).values()) if hasattr(value, "__dict__") else 0
 
 
 def generator(edges=None, knobs=None, **sizes):
