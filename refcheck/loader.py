@@ -75,13 +75,14 @@ def probe(target, timeout=120):
     imported (os._exit, a crash) would otherwise end the verifier with whatever exit code it
     chose. Raises ImportProblem with the reason.
 
-    The throwaway process is a fresh interpreter, or, when this process has imported torch and is
-    not itself a worker, a child of refcheck's forkserver (refcheck.parallel), which then imported
-    torch once for every process this one starts: a torch module's probe (a notebook checking it
-    again, the suite's course files) does not pay torch's import (2-3 s) each time. A server
-    started without torch would leave the ``-n`` workers to import it each, hence the condition."""
-    import multiprocessing
-    if "torch" in sys.modules and multiprocessing.parent_process() is None:
+    The throwaway process is a fresh interpreter, or, when this process already forks its workers
+    from refcheck's server (refcheck.parallel: it isolated a module or ran -n workers, as a pytest
+    worker of the suite has), a child of that server, which imported refcheck and, with torch
+    here, torch once: a torch module's probe does not pay torch's import (2-3 s) each time. Only
+    then: a child of the server imports this process's main script again, as multiprocessing
+    does, which a script calling refcheck.check without a ``__main__`` guard does not expect."""
+    from .parallel import serving
+    if serving():
         return _probe_forked(target, timeout)
     try:
         done = subprocess.run([sys.executable, "-c", PROBE, target], capture_output=True, text=True,

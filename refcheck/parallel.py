@@ -44,6 +44,14 @@ SERVER_PRELOAD = ["numpy", "numpy.lib.format", "refcheck.isolate", "refcheck.eng
 TORCH_PRELOAD = ["torch", "torch_oracle"]
 
 
+_serving = False  # this process has started its server (worker_context)
+
+
+def serving():
+    """Whether this process forks its workers from refcheck's server already."""
+    return _serving
+
+
 def worker_context(torch=None):
     """The multiprocessing context of every process refcheck starts (``-n`` workers, the batch
     mode's, isolated workers): a fresh process forked from one server per process
@@ -53,6 +61,7 @@ def worker_context(torch=None):
     thread pool, lock or state of this one. ``torch``: True, the server imports torch too; None,
     when this process has imported it; False, not even then (the server of a ``-n`` worker, which
     has torch for the oracles, whose isolated workers run a NumPy module)."""
+    global _serving
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
@@ -67,6 +76,7 @@ def worker_context(torch=None):
         os.environ.update({var: "1" for var in THREAD_VARS})
         from multiprocessing import forkserver
         forkserver.ensure_running()  # started (with this environment, importing in the background) if not running
+        _serving = True
     finally:
         for var, value in saved.items():
             if value is None:
