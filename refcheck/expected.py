@@ -91,9 +91,7 @@ def _read_shared(row, case):
     try:
         with open(path, "rb") as f:
             return pickle.load(f)
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - an unreadable file: computed here, as without it
+    except Exception:  # noqa: BLE001 - not written yet, or unreadable: computed here, as without it
         return None
 
 

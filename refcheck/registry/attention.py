@@ -10,7 +10,7 @@ import copy
 
 import numpy as np
 
-from ..calls import Backward, Forward, Malformed, Run, Signature, describe, note_modified, snapshot, to_array, unpack
+from ..calls import Backward, Forward, Malformed, Run, Signature, describe, note_modified, snapshot, to_array, unchanged, unpack
 from ..cases import generator
 from . import Row, activations, backward, forward
 
@@ -171,7 +171,7 @@ class ParamsForward(Forward):
         run = super().__call__(get, inputs)
         for k, before in inputs.args["params"].items():
             after = run.outputs.pop(f"params['{k}']", None)
-            if after is not None and not np.array_equal(after, before, equal_nan=True):
+            if after is not None and not unchanged(before, after):
                 run.warnings.append(f"{self.name} modified its argument params['{k}'] in place")
         return run
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..calls import Malformed, Run, Signature, describe, to_array
+from ..calls import Malformed, Run, Signature, describe, to_array, unchanged
 from ..cases import generator
 from . import Row, forward
 from ._values import Images
@@ -278,7 +278,7 @@ class Metrics:
             raise Malformed(f"{self.name} returned {describe(result)}, expected a dict of metrics")
         after = {p: a for k, value in args.items() for p, a in _arrays(value, k)}
         for p, old in before.items():
-            if p not in after or not np.array_equal(old, after[p], equal_nan=True):
+            if p not in after or not unchanged(old, after[p]):
                 run.warnings.append(f"{self.name} modified its argument {p} in place")
         for key, value in result.items():
             try:

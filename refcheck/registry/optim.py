@@ -3,7 +3,7 @@ import copy
 
 import numpy as np
 
-from ..calls import Malformed, Run, Signature, to_array, unpack
+from ..calls import Malformed, Run, Signature, to_array, unchanged, unpack
 from ..cases import Gen, Property
 from . import Row
 
@@ -94,9 +94,9 @@ class Trajectory:
             returned = unpack(self.signature.invoke(rule, {"w": w, "dw": dw_arg, "config": config}),
                               ["next_w", "config"], self.name)
             next_w, config = returned["next_w"], returned["config"]
-            if not np.array_equal(dw_arg, dw, equal_nan=True):
+            if not unchanged(dw, dw_arg):
                 run.violations.append(f"{self.name} modified dw in place (step {step + 1})")
-            if isinstance(w, np.ndarray) and not np.array_equal(w, w_before, equal_nan=True):
+            if isinstance(w, np.ndarray) and not unchanged(w_before, w):
                 if next_w is w:
                     run.warnings.append(f"{self.name} updates w in place (and returns it)")
                 else:
