@@ -70,10 +70,12 @@ sys.__stdout__.write("\\n" + json.dumps(verdict) + "\\n")
 """
 
 
-def probe(target, timeout=120):
+def probe(target, timeout=120, meanwhile=None):
     """Import ``target`` once in a throwaway process: a module that ends the process while being
     imported (os._exit, a crash) would otherwise end the verifier with whatever exit code it
-    chose. Raises ImportProblem with the reason.
+    chose. Raises ImportProblem with the reason. ``meanwhile()``, if given, runs in this process
+    while the throwaway one imports (make_impl imports torch for the oracles then: the two
+    imports of a torch module's run overlap instead of adding up).
 
     The throwaway process is a fresh interpreter, or, when this process already forks its workers
     from refcheck's server (refcheck.parallel: it isolated a module or ran -n workers, as a pytest
@@ -83,16 +85,26 @@ def probe(target, timeout=120):
     does, which a script calling refcheck.check without a ``__main__`` guard does not expect."""
     from .parallel import serving
     if serving():
+        if meanwhile is not None:
+            meanwhile()
         return _probe_forked(target, timeout)
+    process = subprocess.Popen([sys.executable, "-c", PROBE, target],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        done = subprocess.run([sys.executable, "-c", PROBE, target], capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        if meanwhile is not None:
+            meanwhile()
+        stdout, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ImportProblem(f"cannot import {target}: importing it took more than {timeout} s") from None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     try:
-        verdict = json.loads(done.stdout.rstrip().rpartition("\n")[2])
+        verdict = json.loads(stdout.rstrip().rpartition("\n")[2])
     except ValueError:
-        how = f"signal {-done.returncode}" if done.returncode < 0 else f"exit code {done.returncode}"
+        code = process.returncode
+        how = f"signal {-code}" if code < 0 else f"exit code {code}"
         raise ImportProblem(f"cannot import {target}: the module ended the process while being "
                             f"imported ({how})") from None
     if "problem" in verdict:

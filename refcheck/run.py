@@ -58,8 +58,27 @@ def make_impl(path, timeout=None, isolate=False, memory=None, options=None, torc
         from .isolate import DEFAULT_MEMORY_MB, IsolatedImplementation
         return IsolatedImplementation(path, path, timeout, memory or DEFAULT_MEMORY_MB, options, torch)
     from .loader import load, probe
-    probe(path)
+    probe(path, meanwhile=_import_torch if _names_torch(path) else None)
     return Implementation(load(path), path, timeout or DEFAULT_TIMEOUT, options=options)
+
+
+def _names_torch(path):
+    """Whether the .py file at ``path`` names torch: its import here, 2-3 s, can then overlap the
+    probe's (a guess that decides nothing else: a module that imports torch imports it anyway)."""
+    if not (isinstance(path, str) and path.endswith(".py")):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return "torch" in f.read()
+    except OSError:
+        return False
+
+
+def _import_torch():
+    try:
+        import torch  # noqa: F401
+    except Exception:  # noqa: BLE001 - a broken torch is the module's import problem, reported by load()
+        pass
 
 
 def module_of(function, name):

@@ -162,3 +162,22 @@ def test_a_worker_that_dies_while_a_request_is_written_is_a_crash_and_the_next_c
         assert not isinstance(again, str) and "next_w" in again.outputs
     finally:
         impl.close()
+
+
+def test_the_probe_overlaps_this_process_work_and_still_reports_a_module_that_ends_it(tmp_path, monkeypatch):
+    """make_impl imports torch while the fresh interpreter imports a torch module (the two imports
+    overlap); the probe's verdict is the same as without the overlap."""
+    import refcheck.parallel
+    monkeypatch.setattr(refcheck.parallel, "serving", lambda: False)  # the fresh-interpreter probe
+    ended = tmp_path / "torch_then_exit.py"
+    ended.write_text("import os\nimport torch\nos._exit(0)\n")
+    ran = []
+    with pytest.raises(loader.ImportProblem, match="ended the process while being imported"):
+        loader.probe(str(ended), meanwhile=lambda: ran.append(True))
+    assert ran == [True]
+    fine = tmp_path / "torch_fine.py"
+    fine.write_text("import torch\n\ndef relu_forward(x):\n    return x.clamp(min=0), x\n")
+    loader.probe(str(fine), meanwhile=lambda: ran.append(True))
+    assert ran == [True, True]
+    from refcheck import run
+    assert run._names_torch(str(fine)) and not run._names_torch(os.path.join(HOSTILE, "os_exit_at_import.py"))
