@@ -8,6 +8,7 @@ mode. They differ only in how they render the ``Report``.
 (``check(my_nms, as_="nms")``: it need not live in a file, a notebook cell will do).
 """
 import contextlib
+import importlib
 import inspect
 import time
 import types
@@ -76,7 +77,7 @@ def _names_torch(path):
 
 def _import_torch():
     try:
-        import torch  # noqa: F401
+        importlib.import_module("torch")
     except Exception:  # noqa: BLE001 - a broken torch is the module's import problem, reported by load()
         pass
 
