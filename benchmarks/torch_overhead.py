@@ -25,12 +25,18 @@ conversions count as refcheck's, autograd's backward through a forward-only func
 rest, refcheck's own (cases, calls, tensors sent and received, oracle results, judging). The
 last column is refcheck's own time on the torch module over its own time on the NumPy module.
 
-    python benchmarks/torch_overhead.py [--repeats 5] [--seeds 20] [--only facade,eecs498,cs231n-2025]
+Then the whole command, as a user runs it: ``refcheck <course fixture>`` against ``refcheck refimpl
+--only <the rows it defines>``, each a fresh process (start-up, imports, the import probe, the
+oracles computed once, the checks, the report), the two alternating, each side's median of
+--runs runs.
+
+    python benchmarks/torch_overhead.py [--repeats 5] [--seeds 20] [--runs 3] [--only facade,eecs498,cs231n-2025]
 """
 import argparse
 import functools
 import inspect
 import os
+import subprocess
 import sys
 import time
 import types
@@ -176,6 +182,31 @@ def measure(numpy_impl, torch_impl, names, seeds, repeats):
     return total
 
 
+FIXTURES = (("eecs498", "tests/fixtures/courses/eecs498/convolutional_networks.py"),
+            ("cs231n-2025", "tests/fixtures/courses/cs231n_2025/rnn_layers_pytorch.py"))
+
+
+def command_seconds(args):
+    """Wall seconds of one ``refcheck`` command in a fresh process (its exit status must be 0)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "refcheck.cli", *args], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"refcheck {' '.join(args)} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return seconds
+
+
+def end_to_end(path, names, runs, seeds):
+    """(median seconds of ``refcheck refimpl --only names``, of ``refcheck path``), alternating."""
+    times = {"numpy": [], "torch": []}
+    commands = {"numpy": ["refimpl", "--only", ",".join(names), "--seeds", str(seeds)],
+                "torch": [path, "--seeds", str(seeds)]}
+    for r in range(runs):
+        for k in (("numpy", "torch") if r % 2 == 0 else ("torch", "numpy")):
+            times[k].append(command_seconds(commands[k]))
+    return tuple(sorted(times[k])[len(times[k]) // 2] for k in ("numpy", "torch"))
+
+
 def pairs(only):
     numpy_clock = Clock()
     numpy_impl = Implementation(numpy_module(numpy_clock), "refimpl")
@@ -185,15 +216,15 @@ def pairs(only):
         clock = Clock()
         facade = Implementation(torch_facade(clock), "refimpl through tensors", options={"arrays": "torch"})
         facade.clock = clock
-        found.append(("refimpl vs refimpl behind tensors (all rows)", numpy_impl, facade, list(ROWS)))
-    for key, path in (("eecs498", "tests/fixtures/courses/eecs498/convolutional_networks.py"),
-                      ("cs231n-2025", "tests/fixtures/courses/cs231n_2025/rnn_layers_pytorch.py")):
+        found.append(("refimpl vs refimpl behind tensors (all rows)", numpy_impl, facade, list(ROWS), None))
+    for key, path in FIXTURES:
         if key in only:
             clock = Clock()
             other = Implementation(time_module(load(os.path.join(ROOT, path)), clock), path)
             other.clock = clock
             names = [n for n in ROWS if other.defines(other.call_for(ROWS[n]).needs[-1])]
-            found.append((f"refimpl vs {os.path.basename(path)} ({key}, {len(names)} rows)", numpy_impl, other, names))
+            found.append((f"refimpl vs {os.path.basename(path)} ({key}, {len(names)} rows)", numpy_impl, other, names,
+                          path))
     return found
 
 
@@ -201,6 +232,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--seeds", type=int, default=20, help="randomized cases per dtype (default: the quick profile)")
+    p.add_argument("--runs", type=int, default=3, help="runs of each whole refcheck command (0: none)")
     p.add_argument("--only", default="facade,eecs498,cs231n-2025")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
@@ -209,12 +241,21 @@ def main(argv=None):
     print("| pair | NumPy module s (in its functions) | torch module s (in its functions) | ratio | target "
           "| refcheck's own: NumPy s, torch s, ratio |")
     print("|---|---|---|---|---|---|")
-    for title, numpy_impl, torch_impl, names in pairs(args.only.split(",")):
+    found = pairs(args.only.split(","))
+    for title, numpy_impl, torch_impl, names, _ in found:
         total = measure(numpy_impl, torch_impl, names, args.seeds, args.repeats)
         (a, a_in), (b, b_in) = total["numpy"], total["torch"]
         own_a, own_b = a - a_in, b - b_in
         print(f"| {title} | {a:.2f} ({a_in:.2f}) | {b:.2f} ({b_in:.2f}) | {b / a:.2f} | <= {TARGET}"
               f"{'' if b / a <= TARGET else ' (missed)'} | {own_a:.2f}, {own_b:.2f}, {own_b / own_a:.2f} |")
+    commands = [(title, path, names) for title, _, _, names, path in found if path is not None]
+    if args.runs > 0 and commands:
+        print(f"\nThe whole command (fresh process each, median of {args.runs} alternating runs, {args.seeds} seeds):")
+        print("| pair | refcheck refimpl --only ... s | refcheck <fixture> s | ratio | target |")
+        print("|---|---|---|---|---|")
+        for title, path, names in commands:
+            a, b = end_to_end(path, names, args.runs, args.seeds)
+            print(f"| {title} | {a:.1f} | {b:.1f} | {b / a:.2f} | <= {TARGET}{'' if b / a <= TARGET else ' (missed)'} |")
 
 
 if __name__ == "__main__":

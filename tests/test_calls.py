@@ -118,3 +118,25 @@ def test_the_call_order_is_the_signature_not_the_cases_dict_order():
     run = row.call(lambda name: affine_forward, inputs)
     assert seen == [(True, 2, 1)] and np.array_equal(run.outputs["out"], refimpl.affine_forward(
         inputs.args["x"], inputs.args["w"], inputs.args["b"])[0])
+
+
+def test_unchanged_answers_as_array_equal_with_equal_nan():
+    """The in-place checks' fast test against the NumPy one it stands for, on pairs that differ in
+    the ways that matter: a value, NaN in one or both (same or other place), inf, -0.0, dtypes,
+    shapes, 0-d and empty arrays."""
+    from refcheck.calls import unchanged
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((3, 4))
+    nan_here, nan_there = base.copy(), base.copy()
+    nan_here[1, 2] = nan_there[0, 0] = np.nan
+    changed, inf, neg_zero = base.copy(), base.copy(), np.zeros(5)
+    changed[2, 3] += 1e-12
+    inf[0, 1] = np.inf
+    neg_zero[3] = -0.0
+    arrays = [base, nan_here, nan_there, changed, inf, base.astype(np.float32), base.T.copy(), np.zeros(5),
+              neg_zero, np.arange(12).reshape(3, 4), np.arange(12).reshape(3, 4) > 5, np.array(1.0),
+              np.array(np.nan), np.zeros((0, 4)), np.full((3, 4), np.nan), np.full((3, 4), np.nan, np.float32)]
+    pairs = [(a, b) for a in arrays for b in arrays] + [(a, a.copy()) for a in arrays]
+    for a, b in pairs:
+        assert unchanged(a, b) == np.array_equal(a, b, equal_nan=True), (a, b)
+    assert unchanged(nan_here, nan_here.copy()) and not unchanged(nan_here, nan_there)
