@@ -10,6 +10,7 @@ mode. They differ only in how they render the ``Report``.
 import contextlib
 import importlib
 import inspect
+import re
 import time
 import types
 from concurrent.futures import ProcessPoolExecutor
@@ -64,13 +65,15 @@ def make_impl(path, timeout=None, isolate=False, memory=None, options=None, torc
 
 
 def _names_torch(path):
-    """Whether the .py file at ``path`` names torch: its import here, 2-3 s, can then overlap the
-    probe's (a guess that decides nothing else: a module that imports torch imports it anyway)."""
+    """Whether the .py file at ``path`` imports torch (an ``import torch`` or ``from torch ...``
+    line): its import here, 2-3 s, can then overlap the probe's. A guess that decides nothing
+    else (a module that imports torch imports it anyway); a NumPy module that only mentions torch
+    in a comment is not warmed (a ``-n`` run's process would not import torch for it)."""
     if not (isinstance(path, str) and path.endswith(".py")):
         return False
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            return "torch" in f.read()
+            return re.search(r"^\s*(?:import|from)\s+torch\b", f.read(), re.M) is not None
     except OSError:
         return False
 

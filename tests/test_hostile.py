@@ -176,8 +176,11 @@ def test_the_probe_overlaps_this_process_work_and_still_reports_a_module_that_en
         loader.probe(str(ended), meanwhile=lambda: ran.append(True))
     assert ran == [True]
     fine = tmp_path / "torch_fine.py"
-    fine.write_text("def relu_forward(x):  # torch tensors\n    return x.clamp(min=0), x\n")
+    fine.write_text("def relu_forward(x):  # torch tensors\n    import torch\n    return torch.relu(x), x\n")
     loader.probe(str(fine), meanwhile=lambda: ran.append(True))
     assert ran == [True, True]
     from refcheck import run
-    assert run._names_torch(str(fine)) and not run._names_torch(os.path.join(HOSTILE, "os_exit_at_import.py"))
+    commented = tmp_path / "numpy_mentioning_torch.py"
+    commented.write_text("import numpy as np  # as torch does\n\ndef relu_forward(x):\n    return np.maximum(x, 0), x\n")
+    assert run._names_torch(str(fine)) and not run._names_torch(str(commented))
+    assert not run._names_torch(os.path.join(HOSTILE, "os_exit_at_import.py"))
