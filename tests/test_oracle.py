@@ -116,3 +116,71 @@ def test_comparison_catches_a_tiny_perturbation(name, dtype):
         assert outcome.status == "fail", f"a perturbed {key} passed"
         assert key in outcome.message
         out[...] = kept
+
+
+
+EAGER_CASE = """
+import numpy as np
+rng = np.random.default_rng(1)
+configs = {"sgd": dict(learning_rate=0.1), "sgd_momentum": dict(learning_rate=0.1, momentum=0.9),
+           "sgd_nesterov": dict(learning_rate=0.1, momentum=0.9),
+           "rmsprop": dict(learning_rate=0.1, decay_rate=0.9, epsilon=1e-8),
+           "adagrad": dict(learning_rate=0.1, epsilon=1e-10),
+           "adam": dict(learning_rate=0.1, beta1=0.9, beta2=0.999, epsilon=1e-8),
+           "adamw": dict(learning_rate=0.1, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.01)}
+w, dws, schedule = rng.standard_normal((3, 4)), rng.standard_normal((5, 3, 4)), np.linspace(0.1, 0.01, 5)
+"""
+EAGER_PROBE = EAGER_CASE + """
+import sys
+from torch_oracle import optim, training
+out = {}
+for r, c in configs.items():
+    next_w, states = optim._run(r, w, dws, c, schedule)
+    out[r + " next_w"] = next_w
+    out.update({f"{r} {k}": v for k, v in states.items()})
+out["lr_schedule"] = training.lr_schedule("StepLR", 6, 0.1, {"step_size": 2})["lr"]
+np.savez(sys.argv[1], **out)
+print("dynamo", "torch._dynamo" in sys.modules)
+"""
+
+
+def test_the_update_rules_oracles_run_torch_optim_without_importing_dynamo_and_get_the_same_values(tmp_path):
+    """torch_oracle._eager: torch.optim's steps without its torch.compile wrappers (which import
+    torch._dynamo, 2-3 s a process) give bit for bit what opt.step() gives here, wrappers and all,
+    for every rule with a changing learning rate, and for a scheduler; run in a fresh process,
+    where nothing else imports torch._dynamo (torchvision does)."""
+    import subprocess
+    import sys
+    import warnings
+    import torch
+    from torch_oracle import optim
+    saved = tmp_path / "eager.npz"
+    done = subprocess.run([sys.executable, "-c", EAGER_PROBE, str(saved)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["dynamo", "False"], done.stdout
+    eager = dict(np.load(saved))
+    case = {}
+    exec(EAGER_CASE, case)  # the probe's inputs
+    w, dws, configs, schedule = case["w"], case["dws"], case["configs"], case["schedule"]
+    for r, c in configs.items():
+        p = torch.nn.Parameter(torch.tensor(w))
+        opt = optim._optimizer(r, p, c)
+        for i, g in enumerate(dws):
+            opt.param_groups[0]["lr"] = float(schedule[i])
+            p.grad = torch.tensor(g)
+            opt.step()
+            assert np.array_equal(eager[f"{r} next_w"][i], p.detach().numpy()), (r, i)
+            for key, value in optim._contract_state(r, opt.state[p], opt.param_groups[0]["lr"]):
+                assert np.array_equal(eager[f"{r} {key}"][i], torch.as_tensor(value, dtype=torch.float64).numpy())
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=2)
+    lrs = [opt.param_groups[0]["lr"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(6):
+            opt.step()
+            scheduler.step()
+            lrs.append(opt.param_groups[0]["lr"])
+    assert np.array_equal(eager["lr_schedule"], lrs)

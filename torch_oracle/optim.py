@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ._autograd import numpy, tensor
+from ._eager import eager, step as eager_step
 from .views import Lenient
 
 DEFAULTS = {
@@ -63,18 +64,19 @@ def _run(rule, w, dws, c, schedule, eps_at=None):
     """next_w after every step (stacked) and the contract's state after every step, by key;
     ``eps_at(t)``, when given, sets the optimizer's eps before step t."""
     param = torch.nn.Parameter(tensor(w))
-    opt = _optimizer(rule, param, c)
     next_w, states = [], {}
-    for step, g in enumerate(dws):
-        if schedule is not None:
-            opt.param_groups[0]["lr"] = float(schedule[step])
-        if eps_at is not None:
-            opt.param_groups[0]["eps"] = eps_at(step + 1)
-        param.grad = tensor(g)
-        opt.step()
-        next_w.append(numpy(param))
-        for key, value in _contract_state(rule, opt.state[param], opt.param_groups[0]["lr"]):
-            states.setdefault(key, []).append(numpy(torch.as_tensor(value, dtype=torch.float64)))
+    with eager():
+        opt = _optimizer(rule, param, c)
+        for step, g in enumerate(dws):
+            if schedule is not None:
+                opt.param_groups[0]["lr"] = float(schedule[step])
+            if eps_at is not None:
+                opt.param_groups[0]["eps"] = eps_at(step + 1)
+            param.grad = tensor(g)
+            eager_step(opt)
+            next_w.append(numpy(param))
+            for key, value in _contract_state(rule, opt.state[param], opt.param_groups[0]["lr"]):
+                states.setdefault(key, []).append(numpy(torch.as_tensor(value, dtype=torch.float64)))
     return np.stack(next_w), {k: np.stack(v) for k, v in states.items()}
 
 

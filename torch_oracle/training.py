@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ._autograd import numpy, tensor
+from ._eager import eager, step as eager_step
 
 
 def clip_grad_norm(grads, max_norm):
@@ -30,13 +31,13 @@ def lr_schedule(name, steps, base_lr, kw):
     """``torch.optim.lr_scheduler.<name>(SGD([w], lr=base_lr, momentum=0.9), **kw)``: the learning
     rate before the first step and after each of ``steps`` scheduler steps, as ``lr``."""
     w = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
-    opt = torch.optim.SGD([w], lr=base_lr, momentum=0.9)
-    scheduler = getattr(torch.optim.lr_scheduler, name)(opt, **kw)
-    lrs = [opt.param_groups[0]["lr"]]
-    with warnings.catch_warnings():
+    with eager(), warnings.catch_warnings():
+        opt = torch.optim.SGD([w], lr=base_lr, momentum=0.9)
+        scheduler = getattr(torch.optim.lr_scheduler, name)(opt, **kw)
+        lrs = [opt.param_groups[0]["lr"]]
         warnings.simplefilter("ignore")
         for _ in range(steps):
-            opt.step()
+            eager_step(opt)
             scheduler.step()
             lrs.append(opt.param_groups[0]["lr"])
     return {"lr": np.array(lrs, dtype=np.float64)}
