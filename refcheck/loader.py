@@ -60,14 +60,29 @@ def silenced():
 
 PROBE = """
 import json, sys
-from refcheck.loader import ImportProblem, load
-try:
-    load(sys.argv[1])
-    verdict = {"imported": True}
-except ImportProblem as exc:
-    verdict = {"problem": str(exc)}
-sys.__stdout__.write("\\n" + json.dumps(verdict) + "\\n")
+from refcheck.loader import verdict_of_import
+sys.__stdout__.write("\\n" + json.dumps(verdict_of_import(sys.argv[1])) + "\\n")
 """
+
+
+def verdict_of_import(target):
+    """What importing ``target`` in this (throwaway) process says, as plain data for the probe."""
+    try:
+        load(target)
+        return {"imported": True}
+    except ImportProblem as exc:
+        return {"problem": str(exc)}
+
+
+def _raise_for(target, verdict, code):
+    """The probe's verdict as an ImportProblem; ``verdict`` None: the process ended without one,
+    with exit ``code`` (negative: the signal)."""
+    if not isinstance(verdict, dict):
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        raise ImportProblem(f"cannot import {target}: the module ended the process while being "
+                            f"imported ({how})")
+    if "problem" in verdict:
+        raise ImportProblem(str(verdict["problem"]))
 
 
 def probe(target, timeout=120, meanwhile=None):
@@ -85,9 +100,7 @@ def probe(target, timeout=120, meanwhile=None):
     does, which a script calling refcheck.check without a ``__main__`` guard does not expect."""
     from .parallel import serving
     if serving():
-        if meanwhile is not None:
-            meanwhile()
-        return _probe_forked(target, timeout)
+        return _probe_forked(target, timeout, meanwhile)
     process = subprocess.Popen([sys.executable, "-c", PROBE, target],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -103,12 +116,8 @@ def probe(target, timeout=120, meanwhile=None):
     try:
         verdict = json.loads(stdout.rstrip().rpartition("\n")[2])
     except ValueError:
-        code = process.returncode
-        how = f"signal {-code}" if code < 0 else f"exit code {code}"
-        raise ImportProblem(f"cannot import {target}: the module ended the process while being "
-                            f"imported ({how})") from None
-    if "problem" in verdict:
-        raise ImportProblem(verdict["problem"])
+        verdict = None
+    _raise_for(target, verdict, process.returncode)
 
 
 def _probe_child(conn, target):
@@ -117,15 +126,10 @@ def _probe_child(conn, target):
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    try:
-        load(target)
-        verdict = {"imported": True}
-    except ImportProblem as exc:
-        verdict = {"problem": str(exc)}
-    conn.send_bytes(json.dumps(verdict).encode())
+    conn.send_bytes(json.dumps(verdict_of_import(target)).encode())
 
 
-def _probe_forked(target, timeout):
+def _probe_forked(target, timeout, meanwhile=None):
     """probe() in a child of refcheck's forkserver: the same verdicts and messages."""
     from .parallel import worker_context
     context = worker_context()
@@ -135,6 +139,8 @@ def _probe_forked(target, timeout):
     sender.close()
     verdict = None
     try:
+        if meanwhile is not None:
+            meanwhile()
         if not receiver.poll(timeout):
             process.kill()
             raise ImportProblem(f"cannot import {target}: importing it took more than {timeout} s")
@@ -150,13 +156,7 @@ def _probe_forked(target, timeout):
         if process.is_alive():  # it closed its end and went on
             process.kill()
             process.join(5)
-    if not isinstance(verdict, dict):
-        code = process.exitcode
-        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        raise ImportProblem(f"cannot import {target}: the module ended the process while being "
-                            f"imported ({how})")
-    if "problem" in verdict:
-        raise ImportProblem(str(verdict["problem"]))
+    _raise_for(target, verdict, process.exitcode)
 
 
 def _directory_problem(target):
